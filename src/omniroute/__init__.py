@@ -1,0 +1,80 @@
+"""omniroute: routing and queueing for omnichannel contact centres.
+
+Everything public is importable from here; strategies live in
+:mod:`omniroute.strategies`.
+"""
+
+from omniroute.capacity import Capacity
+from omniroute.errors import (
+    CapacityError,
+    DuplicateConversation,
+    DuplicateGroup,
+    DuplicateId,
+    DuplicateOperator,
+    GroupInUse,
+    InvalidTransition,
+    OmnirouteError,
+    UnknownConversation,
+    UnknownGroup,
+    UnknownId,
+    UnknownOperator,
+    ValidationError,
+)
+from omniroute.events import (
+    Abandoned,
+    Assigned,
+    Event,
+    Finished,
+    GroupAdded,
+    GroupRemoved,
+    OperatorAdded,
+    OperatorRemoved,
+    OperatorUpdated,
+    Queued,
+    Requeued,
+    StatusChanged,
+)
+from omniroute.lifecycle import ConversationState
+from omniroute.model import Channel, Conversation, Group, Operator, Status
+from omniroute.router import Router
+from omniroute.views import ConversationInfo, OperatorInfo
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Abandoned",
+    "Assigned",
+    "Capacity",
+    "CapacityError",
+    "Channel",
+    "Conversation",
+    "ConversationInfo",
+    "ConversationState",
+    "DuplicateConversation",
+    "DuplicateGroup",
+    "DuplicateId",
+    "DuplicateOperator",
+    "Event",
+    "Finished",
+    "Group",
+    "GroupAdded",
+    "GroupInUse",
+    "GroupRemoved",
+    "InvalidTransition",
+    "OmnirouteError",
+    "Operator",
+    "OperatorAdded",
+    "OperatorInfo",
+    "OperatorRemoved",
+    "OperatorUpdated",
+    "Queued",
+    "Requeued",
+    "Router",
+    "Status",
+    "StatusChanged",
+    "UnknownConversation",
+    "UnknownGroup",
+    "UnknownId",
+    "UnknownOperator",
+    "ValidationError",
+]

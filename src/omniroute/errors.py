@@ -1,0 +1,80 @@
+"""The exceptions omniroute raises.
+
+Every failure is a subclass of :class:`OmnirouteError`, and also of the built-in
+exception it resembles, so ``except KeyError`` or ``except ValueError`` in a host keeps
+working. A call that raises leaves the Router exactly as it was.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CapacityError",
+    "DuplicateConversation",
+    "DuplicateGroup",
+    "DuplicateId",
+    "DuplicateOperator",
+    "GroupInUse",
+    "InvalidTransition",
+    "OmnirouteError",
+    "UnknownConversation",
+    "UnknownGroup",
+    "UnknownId",
+    "UnknownOperator",
+    "ValidationError",
+]
+
+
+class OmnirouteError(Exception):
+    """The root of every error omniroute raises on purpose."""
+
+
+class ValidationError(OmnirouteError, ValueError):
+    """A value given to omniroute is malformed: a negative limit, an empty id…"""
+
+
+class CapacityError(ValidationError):
+    """A capacity is malformed, or a change would put an operator over a limit."""
+
+
+class UnknownId(OmnirouteError, KeyError):
+    """An id names nothing the Router knows."""
+
+    def __str__(self) -> str:
+        # KeyError would quote the whole message; show it as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownOperator(UnknownId):
+    """No operator has this id."""
+
+
+class UnknownGroup(UnknownId):
+    """No group has this id."""
+
+
+class UnknownConversation(UnknownId):
+    """No live (queued or assigned) conversation has this id."""
+
+
+class DuplicateId(OmnirouteError, ValueError):
+    """Something with this id already exists."""
+
+
+class DuplicateOperator(DuplicateId):
+    """An operator with this id already exists."""
+
+
+class DuplicateGroup(DuplicateId):
+    """A group with this id already exists."""
+
+
+class DuplicateConversation(DuplicateId):
+    """A live conversation with this id already exists."""
+
+
+class InvalidTransition(OmnirouteError, ValueError):
+    """The call is not legal in the state the conversation or operator is in."""
+
+
+class GroupInUse(OmnirouteError, ValueError):
+    """The group cannot be removed while operators or conversations refer to it."""

@@ -1,0 +1,138 @@
+"""What happened: the events every mutating Router call returns.
+
+Events are frozen, keyword-only value objects. ``seq`` numbers them in the order the
+Router produced them (one counter per Router, never reused); ``time`` is the Router's
+clock when it happened. Waiting and handling times are in the clock's seconds.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from omniroute.model import Operator, Status
+
+__all__ = [
+    "Abandoned",
+    "Assigned",
+    "Event",
+    "Finished",
+    "GroupAdded",
+    "GroupRemoved",
+    "OperatorAdded",
+    "OperatorRemoved",
+    "OperatorUpdated",
+    "Queued",
+    "Requeued",
+    "StatusChanged",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Fields every event has."""
+
+    seq: int
+    time: float
+
+
+@attrs.frozen(kw_only=True)
+class Queued(Event):
+    """A submitted conversation found nobody free and waits at ``position`` (1-based)."""
+
+    conversation_id: str
+    group: str
+    channel: str
+    position: int
+
+
+@attrs.frozen(kw_only=True)
+class Assigned(Event):
+    """A conversation was given to an operator after waiting ``waited`` seconds."""
+
+    conversation_id: str
+    operator_id: str
+    group: str
+    channel: str
+    waited: float
+
+
+@attrs.frozen(kw_only=True)
+class Requeued(Event):
+    """An operator went OFFLINE or was removed; their conversation waits again.
+
+    It keeps its original waiting start, so it goes back ahead of later arrivals;
+    ``waited`` counts from that start.
+    """
+
+    conversation_id: str
+    operator_id: str
+    group: str
+    channel: str
+    position: int
+    waited: float
+
+
+@attrs.frozen(kw_only=True)
+class Finished(Event):
+    """The operator finished a conversation after handling it ``handle_time`` seconds."""
+
+    conversation_id: str
+    operator_id: str
+    group: str
+    channel: str
+    handle_time: float
+
+
+@attrs.frozen(kw_only=True)
+class Abandoned(Event):
+    """The customer left while waiting, after ``waited`` seconds."""
+
+    conversation_id: str
+    group: str
+    channel: str
+    waited: float
+
+
+@attrs.frozen(kw_only=True)
+class StatusChanged(Event):
+    """An operator's status changed from ``previous`` to ``status``."""
+
+    operator_id: str
+    previous: Status
+    status: Status
+
+
+@attrs.frozen(kw_only=True)
+class OperatorAdded(Event):
+    """An operator joined the Router (OFFLINE until told otherwise)."""
+
+    operator: Operator
+
+
+@attrs.frozen(kw_only=True)
+class OperatorUpdated(Event):
+    """An operator's groups, skills or capacity were replaced."""
+
+    operator: Operator
+
+
+@attrs.frozen(kw_only=True)
+class OperatorRemoved(Event):
+    """An operator left the Router."""
+
+    operator_id: str
+
+
+@attrs.frozen(kw_only=True)
+class GroupAdded(Event):
+    """A group was added, with the name of its strategy."""
+
+    group: str
+    strategy: str
+
+
+@attrs.frozen(kw_only=True)
+class GroupRemoved(Event):
+    """A group was removed."""
+
+    group: str

@@ -1,0 +1,153 @@
+"""The value types a host gives the Router: conversations, operators, groups.
+
+They are frozen attrs classes, validated when built: a malformed value raises
+:class:`~omniroute.ValidationError` naming the field, and never reaches the Router.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from omniroute.capacity import Capacity
+from omniroute.errors import ValidationError
+from omniroute.strategies.base import Strategy
+from omniroute.strategies.least_loaded import LeastLoaded
+
+__all__ = ["Channel", "Conversation", "Group", "Operator", "Status"]
+
+
+class Channel:
+    """Names of well-known channels. A channel is any non-empty string."""
+
+    CHAT: Final = "chat"
+    MESSENGER: Final = "messenger"
+    SMS: Final = "sms"
+    EMAIL: Final = "email"
+    VOICE: Final = "voice"
+    VIDEO: Final = "video"
+    SOCIAL: Final = "social"
+
+
+class Status(enum.Enum):
+    """An operator's presence.
+
+    ``ONLINE`` receives new conversations; ``AWAY`` keeps what it holds and receives
+    nothing new; ``OFFLINE`` receives nothing, and what it held goes back to the
+    front of its queue with its original waiting time.
+    """
+
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+def _check_id(kind: str, value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{kind} id must be a non-empty string, got {value!r}")
+
+
+def _check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
+    for skill, level in levels.items():
+        if not isinstance(skill, str) or not skill:
+            raise ValidationError(f"{owner}: {field} keys must be skill names, got {skill!r}")
+        if not isinstance(level, int) or isinstance(level, bool) or level < 0:
+            raise ValidationError(
+                f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}"
+            )
+
+
+def _copy_map(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value) if value else {}
+
+
+def _names(value: Any) -> frozenset[str]:
+    # A bare string would become a set of its letters; treat it as one name.
+    return frozenset([value]) if isinstance(value, str) else frozenset(value)
+
+
+@attrs.frozen
+class Conversation:
+    """A customer contact to route: a chat, a call, an e-mail thread…
+
+    ``priority``: higher goes first. ``requires``: skill → minimum level, a hard
+    requirement every strategy honours. ``created_at``: when the customer first
+    wrote, if the host knows (the Router measures waiting from submission).
+    ``metadata`` is the host's own and is carried untouched.
+
+    >>> Conversation("c1", channel=Channel.CHAT, group="billing").priority
+    0
+    """
+
+    id: str
+    channel: str
+    group: str
+    customer_id: str | None = attrs.field(default=None, kw_only=True)
+    priority: int = attrs.field(default=0, kw_only=True)
+    requires: Mapping[str, int] = attrs.field(factory=dict, converter=_copy_map, kw_only=True)
+    created_at: float | None = attrs.field(default=None, kw_only=True)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_copy_map, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("Conversation", self.id)
+        who = f"Conversation {self.id!r}"
+        if not isinstance(self.channel, str) or not self.channel:
+            raise ValidationError(f"{who}: channel must be a non-empty string")
+        if not isinstance(self.group, str) or not self.group:
+            raise ValidationError(f"{who}: group must be a non-empty string")
+        if self.customer_id is not None and not isinstance(self.customer_id, str):
+            raise ValidationError(f"{who}: customer_id must be a string or None")
+        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
+            raise ValidationError(f"{who}: priority must be an int, got {self.priority!r}")
+        if self.created_at is not None and not isinstance(self.created_at, (int, float)):
+            raise ValidationError(f"{who}: created_at must be a number of seconds or None")
+        _check_levels(who, "requires", self.requires)
+
+
+@attrs.frozen
+class Operator:
+    """A person who handles conversations.
+
+    ``groups``: ids of the groups they serve. ``skills``: skill → proficiency level.
+    ``capacity``: what they may hold at once (one conversation unless told).
+
+    >>> Operator("ann", groups={"billing"}, capacity=Capacity(total=3)).capacity.total
+    3
+    """
+
+    id: str
+    groups: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
+    skills: Mapping[str, int] = attrs.field(factory=dict, converter=_copy_map)
+    capacity: Capacity = attrs.field(factory=lambda: Capacity(total=1))
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("Operator", self.id)
+        who = f"Operator {self.id!r}"
+        for group in self.groups:
+            if not isinstance(group, str) or not group:
+                raise ValidationError(f"{who}: group ids must be non-empty strings")
+        _check_levels(who, "skills", self.skills)
+        if not isinstance(self.capacity, Capacity):
+            raise ValidationError(f"{who}: capacity must be a Capacity, got {self.capacity!r}")
+
+
+@attrs.frozen
+class Group:
+    """A queue of work and the team serving it, with its distribution strategy.
+
+    Give each group its own strategy instance: strategies keep per-group indexes.
+    """
+
+    id: str
+    strategy: Strategy = attrs.field(factory=LeastLoaded, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("Group", self.id)
+        if not isinstance(self.strategy, Strategy):
+            raise ValidationError(
+                f"Group {self.id!r}: strategy must implement omniroute.strategies.Strategy, "
+                f"got {self.strategy!r}"
+            )

@@ -1,0 +1,148 @@
+"""Waiting conversations, kept in ordered lines.
+
+A *line* holds the conversations of one group, one channel and one set of required
+skills: everything in a line is eligible for exactly the same operators, so only its
+head can be next. An operator with a free slot compares the heads of the lines it may
+take — a handful — instead of scanning the queue. Within a line, order is higher
+priority first, then earlier waiting start (FIFO), then submission order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from sortedcontainers import SortedList
+
+from omniroute.state import Ticket
+
+__all__ = ["Line", "WaitingRoom"]
+
+Requirement = tuple[tuple[str, int], ...]
+
+
+def requirement_of(requires: Mapping[str, int]) -> Requirement:
+    return tuple(sorted(requires.items()))
+
+
+class Line:
+    """Conversations with identical eligibility, best first.
+
+    ``push``, ``remove``, ``pop`` and ``position`` cost ``O(log n)``; ``head`` ``O(1)``.
+    """
+
+    __slots__ = ("_entries", "channel", "group", "requirement", "requires")
+
+    def __init__(self, group: str, channel: str, requirement: Requirement) -> None:
+        self.group = group
+        self.channel = channel
+        self.requirement = requirement
+        self.requires = dict(requirement)
+        self._entries: SortedList = SortedList()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Ticket]:
+        for entry in self._entries:
+            yield entry[-1]
+
+    def add(self, ticket: Ticket) -> None:
+        self._entries.add(ticket.key)
+
+    def remove(self, ticket: Ticket) -> None:
+        self._entries.remove(ticket.key)
+
+    def pop(self) -> Ticket:
+        ticket: Ticket = self._entries.pop(0)[-1]
+        return ticket
+
+    def head(self) -> Ticket:
+        ticket: Ticket = self._entries[0][-1]
+        return ticket
+
+    def position(self, ticket: Ticket) -> int:
+        """1-based place of ``ticket`` in this line."""
+        return int(self._entries.bisect_left(ticket.key)) + 1
+
+    def _check(self) -> None:
+        self._entries._check()
+        for entry in self._entries:
+            assert entry[-1].key is entry and entry[-1].line is self
+
+
+class WaitingRoom:
+    """Every line of every group, with counts per group and channel."""
+
+    __slots__ = ("_by_group", "_counts", "_lines", "version")
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str, Requirement], Line] = {}
+        self._by_group: dict[str, list[Line]] = {}
+        self._counts: dict[tuple[str, str], int] = {}
+        # bumped whenever a line appears or disappears, to refresh cached line lists
+        self.version = 0
+
+    def line_for(self, group: str, channel: str, requires: Mapping[str, int]) -> Line:
+        """The line a conversation belongs in, created on first use."""
+        key = (group, channel, requirement_of(requires))
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = Line(*key)
+            self._by_group.setdefault(group, []).append(line)
+            self.version += 1
+        return line
+
+    def lines_of(self, group: str) -> list[Line]:
+        return self._by_group.get(group, [])
+
+    def push(self, ticket: Ticket) -> int:
+        """Put ``ticket`` in its line; return its 1-based position there."""
+        line = ticket.line
+        line.add(ticket)
+        count_key = (line.group, line.channel)
+        self._counts[count_key] = self._counts.get(count_key, 0) + 1
+        return line.position(ticket)
+
+    def remove(self, ticket: Ticket) -> None:
+        line = ticket.line
+        line.remove(ticket)
+        self._counts[line.group, line.channel] -= 1
+
+    def pop_head(self, line: Line) -> Ticket:
+        ticket = line.pop()
+        self._counts[line.group, line.channel] -= 1
+        return ticket
+
+    def count(self, group: str | None = None, channel: str | None = None) -> int:
+        """Waiting conversations, optionally of one group and/or one channel."""
+        if group is not None and channel is not None:
+            return self._counts.get((group, channel), 0)
+        return sum(
+            n
+            for (g, c), n in self._counts.items()
+            if (group is None or g == group) and (channel is None or c == channel)
+        )
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """``(group, channel) → waiting``, for the pairs with anyone waiting."""
+        return {key: n for key, n in self._counts.items() if n}
+
+    def drop_group(self, group: str) -> None:
+        """Forget the (empty) lines of a removed group."""
+        for line in self._by_group.pop(group, []):
+            assert not line, "only empty groups are dropped"
+            del self._lines[line.group, line.channel, line.requirement]
+        self._counts = {key: n for key, n in self._counts.items() if key[0] != group}
+        self.version += 1
+
+    def __len__(self) -> int:
+        return sum(self._counts.values())
+
+    def _check(self) -> None:
+        counts: dict[tuple[str, str], int] = {}
+        for line in self._lines.values():
+            line._check()
+            counts[line.group, line.channel] = counts.get((line.group, line.channel), 0) + len(
+                line
+            )
+        assert {k: n for k, n in counts.items() if n} == self.counts()

@@ -1,0 +1,185 @@
+"""The Router's live records of operators and conversations. Private to the Router.
+
+Plain slotted classes rather than attrs: they change on every routing decision and
+are read on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from omniroute.lifecycle import ConversationState
+from omniroute.model import Conversation, Operator, Status
+
+if TYPE_CHECKING:
+    from omniroute.capacity import Capacity
+    from omniroute.queue import Line
+    from omniroute.strategies.base import Strategy
+
+# Lines order tickets by this key: higher priority first, then earlier waiting start,
+# then submission order. The ticket rides along; ``seq`` is unique, so tuple
+# comparison never reaches it.
+LineKey = tuple[int, float, int, "Ticket"]
+
+
+class Ticket:
+    """A live conversation: where it is and since when."""
+
+    __slots__ = (
+        "assigned_at",
+        "channel",
+        "conversation",
+        "enqueued_at",
+        "group",
+        "id",
+        "key",
+        "line",
+        "operator",
+        "state",
+    )
+
+    def __init__(self, conversation: Conversation, seq: int, now: float, line: Line) -> None:
+        self.conversation = conversation
+        self.id = conversation.id
+        self.group = conversation.group
+        self.channel = conversation.channel
+        self.enqueued_at = now
+        self.key: LineKey = (-conversation.priority, now, seq, self)
+        self.line = line
+        self.state = ConversationState.QUEUED
+        self.operator: OperatorState | None = None
+        self.assigned_at: float | None = None
+
+
+class OperatorState:
+    """A live operator; it is also the read-only ``OperatorView`` strategies get."""
+
+    __slots__ = (
+        "_id",
+        "_idle_since",
+        "_joined",
+        "_utilisation",
+        "active_by_channel",
+        "capacity",
+        "conversations",
+        "free",
+        "holds_exclusive",
+        "lines",
+        "lines_version",
+        "n_active",
+        "operator",
+        "status",
+        "status_since",
+        "strategies",
+        "units_used",
+    )
+
+    def __init__(self, operator: Operator, joined: int, now: float) -> None:
+        self._id = operator.id
+        self._joined = joined
+        self._idle_since = now
+        self._utilisation = 0.0
+        self.operator = operator
+        self.capacity: Capacity = operator.capacity
+        self.status = Status.OFFLINE
+        self.status_since = now
+        self.n_active = 0
+        self.active_by_channel: dict[str, int] = {}
+        self.units_used = 0
+        self.holds_exclusive = 0
+        # conversation id → ticket, in the order they were assigned
+        self.conversations: dict[str, Ticket] = {}
+        # True while the operator sits in its groups' strategy indexes
+        self.free = False
+        self.strategies: list[Strategy] = []
+        # the waiting lines this operator's groups and skills make eligible, cached
+        self.lines: list[Line] = []
+        self.lines_version = -1
+
+    # -- OperatorView -------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def skills(self) -> Mapping[str, int]:
+        return self.operator.skills
+
+    @property
+    def active(self) -> int:
+        return self.n_active
+
+    @property
+    def utilisation(self) -> float:
+        return self._utilisation
+
+    @property
+    def idle_since(self) -> float:
+        return self._idle_since
+
+    @property
+    def joined(self) -> int:
+        return self._joined
+
+    # -- load bookkeeping (the Router calls these) --------------------------------
+
+    def can_receive(self) -> bool:
+        """ONLINE with room for some channel: what puts it in strategy indexes."""
+        return self.status is Status.ONLINE and self.capacity.has_room(
+            self.n_active, self.units_used, self.holds_exclusive > 0
+        )
+
+    def fits(self, channel: str) -> bool:
+        return self.capacity.fits(
+            channel,
+            self.n_active,
+            self.active_by_channel,
+            self.units_used,
+            self.holds_exclusive > 0,
+        )
+
+    def qualifies(self, requires: Mapping[str, int]) -> bool:
+        skills = self.operator.skills
+        for skill, level in requires.items():
+            if skills.get(skill, -1) < level:
+                return False
+        return True
+
+    def take(self, ticket: Ticket) -> None:
+        channel = ticket.channel
+        self.conversations[ticket.id] = ticket
+        self.n_active += 1
+        self.active_by_channel[channel] = self.active_by_channel.get(channel, 0) + 1
+        self.units_used += self.capacity.cost_of(channel)
+        if channel in self.capacity.exclusive:
+            self.holds_exclusive += 1
+        self._utilisation = self.capacity.utilisation(self.n_active, self.units_used)
+
+    def release(self, ticket: Ticket, now: float) -> None:
+        channel = ticket.channel
+        del self.conversations[ticket.id]
+        self.n_active -= 1
+        self.active_by_channel[channel] -= 1
+        self.units_used -= self.capacity.cost_of(channel)
+        if channel in self.capacity.exclusive:
+            self.holds_exclusive -= 1
+        self._utilisation = self.capacity.utilisation(self.n_active, self.units_used)
+        self._idle_since = now
+
+    def replace(self, operator: Operator) -> None:
+        """Swap in a new definition; the caller checked the load fits its capacity."""
+        self.operator = operator
+        self.capacity = operator.capacity
+        self.units_used = sum(
+            operator.capacity.cost_of(t.channel) for t in self.conversations.values()
+        )
+        self.holds_exclusive = sum(
+            t.channel in operator.capacity.exclusive for t in self.conversations.values()
+        )
+        self._utilisation = self.capacity.utilisation(self.n_active, self.units_used)
+        self.lines_version = -1
+
+    def came_online(self, now: float) -> None:
+        self._idle_since = now
