@@ -11,7 +11,7 @@ _SILENT: Any = structlog.wrap_logger(
     structlog.ReturnLogger(),
     wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL),
     processors=[],
-)
+).bind()  # wrap_logger returns a lazy proxy; resolve it once
 
 
 def library_logger() -> Any:

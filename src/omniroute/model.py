@@ -55,9 +55,7 @@ def _check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
         if not isinstance(skill, str) or not skill:
             raise ValidationError(f"{owner}: {field} keys must be skill names, got {skill!r}")
         if not isinstance(level, int) or isinstance(level, bool) or level < 0:
-            raise ValidationError(
-                f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}"
-            )
+            raise ValidationError(f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}")
 
 
 def _copy_map(value: Mapping[str, Any] | None) -> dict[str, Any]:

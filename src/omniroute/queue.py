@@ -46,8 +46,15 @@ class Line:
         for entry in self._entries:
             yield entry[-1]
 
-    def add(self, ticket: Ticket) -> None:
-        self._entries.add(ticket.key)
+    def add(self, ticket: Ticket) -> int:
+        """Insert ``ticket``; return its 1-based position."""
+        entries = self._entries
+        key = ticket.key
+        # Most arrivals join the tail: their place is the length, and skipping
+        # positional lookups spares SortedList its positional index on the hot path.
+        at_tail = not entries or entries[-1] < key
+        entries.add(key)
+        return len(entries) if at_tail else int(entries.bisect_left(key)) + 1
 
     def remove(self, ticket: Ticket) -> None:
         self._entries.remove(ticket.key)
@@ -67,7 +74,8 @@ class Line:
     def _check(self) -> None:
         self._entries._check()
         for entry in self._entries:
-            assert entry[-1].key is entry and entry[-1].line is self
+            assert entry[-1].key is entry
+            assert entry[-1].line is self
 
 
 class WaitingRoom:
@@ -98,10 +106,9 @@ class WaitingRoom:
     def push(self, ticket: Ticket) -> int:
         """Put ``ticket`` in its line; return its 1-based position there."""
         line = ticket.line
-        line.add(ticket)
         count_key = (line.group, line.channel)
         self._counts[count_key] = self._counts.get(count_key, 0) + 1
-        return line.position(ticket)
+        return line.add(ticket)
 
     def remove(self, ticket: Ticket) -> None:
         line = ticket.line
@@ -142,7 +149,5 @@ class WaitingRoom:
         counts: dict[tuple[str, str], int] = {}
         for line in self._lines.values():
             line._check()
-            counts[line.group, line.channel] = counts.get((line.group, line.channel), 0) + len(
-                line
-            )
+            counts[line.group, line.channel] = counts.get((line.group, line.channel), 0) + len(line)
         assert {k: n for k, n in counts.items() if n} == self.counts()

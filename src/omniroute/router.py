@@ -12,6 +12,7 @@ a call that raises leaves the Router exactly as it was.
 from __future__ import annotations
 
 import heapq
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,6 +51,12 @@ from omniroute.views import ConversationInfo, OperatorInfo
 
 __all__ = ["Router"]
 
+
+def _debug_enabled(logger: Any) -> bool:
+    is_enabled_for = getattr(logger, "is_enabled_for", None)
+    return bool(is_enabled_for(logging.DEBUG)) if is_enabled_for is not None else True
+
+
 QUEUED = ConversationState.QUEUED
 ASSIGNED = ConversationState.ASSIGNED
 ONLINE = Status.ONLINE
@@ -79,6 +86,8 @@ class Router:
         self._clock = clock
         self._on_event = on_event
         self._log = logger if logger is not None else library_logger()
+        # Decisions are logged at debug; skip building those calls when nobody listens.
+        self._debug = _debug_enabled(self._log)
         self._last_time = float("-inf")
         self._event_seq = 0
         self._ticket_seq = 0
@@ -203,7 +212,8 @@ class Router:
         op = OperatorState(operator, self._joined, now)
         self._set_definition(op, operator)
         self._operators[operator.id] = op
-        self._log.debug("operator_added", operator_id=operator.id)
+        if self._debug:
+            self._log.debug("operator_added", operator_id=operator.id)
         return self._emit([OperatorAdded(seq=self._seq(), time=now, operator=operator)])
 
     def update_operator(self, operator: Operator) -> list[Event]:
@@ -260,7 +270,8 @@ class Router:
         del self._operators[operator_id]
         events.append(OperatorRemoved(seq=self._seq(), time=now, operator_id=operator_id))
         self._route_requeued(requeued, now, events)
-        self._log.debug("operator_removed", operator_id=operator_id)
+        if self._debug:
+            self._log.debug("operator_removed", operator_id=operator_id)
         return self._emit(events)
 
     def set_status(self, operator_id: str, status: Status | str) -> list[Event]:
@@ -295,7 +306,8 @@ class Router:
                 status=status,
             )
         ]
-        self._log.debug("status_changed", operator_id=operator_id, status=status.value)
+        if self._debug:
+            self._log.debug("status_changed", operator_id=operator_id, status=status.value)
         requeued: list[Ticket] = []
         if status is ONLINE:
             op.came_online(now)
@@ -362,7 +374,8 @@ class Router:
                     position=position,
                 )
             )
-            self._log.debug("queued", conversation_id=ticket.id, position=position)
+            if self._debug:
+                self._log.debug("queued", conversation_id=ticket.id, position=position)
         return self._emit(events)
 
     def finish(self, conversation_id: str) -> list[Event]:
@@ -372,7 +385,8 @@ class Router:
         Cost ``O(g log n + l + log q)``.
         """
         ticket = self._ticket(conversation_id)
-        require(ticket.state, "finish", conversation_id)
+        if ticket.state is not ASSIGNED:
+            require(ticket.state, "finish", conversation_id)
         op = ticket.operator
         assert op is not None
         now = self._now()
@@ -390,7 +404,8 @@ class Router:
                 handle_time=now - ticket.assigned_at,
             )
         ]
-        self._log.debug("finished", conversation_id=ticket.id, operator_id=op.id)
+        if self._debug:
+            self._log.debug("finished", conversation_id=ticket.id, operator_id=op.id)
         self._fill(op, now, events)
         self._reindex(op)
         return self._emit(events)
@@ -398,11 +413,13 @@ class Router:
     def abandon(self, conversation_id: str) -> list[Event]:
         """The customer left while waiting. Cost ``O(log q)``."""
         ticket = self._ticket(conversation_id)
-        require(ticket.state, "abandon", conversation_id)
+        if ticket.state is not QUEUED:
+            require(ticket.state, "abandon", conversation_id)
         now = self._now()
         self._room.remove(ticket)
         self._end(ticket)
-        self._log.debug("abandoned", conversation_id=ticket.id)
+        if self._debug:
+            self._log.debug("abandoned", conversation_id=ticket.id)
         return self._emit(
             [
                 Abandoned(
@@ -517,7 +534,8 @@ class Router:
                 waited=now - ticket.enqueued_at,
             )
         )
-        self._log.debug("assigned", conversation_id=ticket.id, operator_id=op.id)
+        if self._debug:
+            self._log.debug("assigned", conversation_id=ticket.id, operator_id=op.id)
 
     def _fill(self, op: OperatorState, now: float, events: list[Event]) -> None:
         """Give ``op`` the best waiting conversations it may take, while it has room.
@@ -594,7 +612,8 @@ class Router:
                     waited=now - ticket.enqueued_at,
                 )
             )
-            self._log.debug("requeued", conversation_id=ticket.id, operator_id=op.id)
+            if self._debug:
+                self._log.debug("requeued", conversation_id=ticket.id, operator_id=op.id)
         return tickets
 
     def _route_requeued(self, tickets: list[Ticket], now: float, events: list[Event]) -> None:
@@ -623,7 +642,8 @@ class Router:
                 assert ticket.operator is None
                 assert ticket.line.position(ticket) >= 1
             else:
-                assert ticket.state is ASSIGNED and ticket.operator is not None
+                assert ticket.state is ASSIGNED
+                assert ticket.operator is not None
                 assert self._operators[ticket.operator.id] is ticket.operator
                 held[ticket.operator.id].append(ticket.id)
         assert live_in_group == self._live_in_group
