@@ -14,18 +14,29 @@ from hypothesis import HealthCheck, settings
 from tests.helpers import FakeClock
 
 settings.register_profile(
-    "default", max_examples=150, stateful_step_count=40, deadline=None,
+    "default",
+    max_examples=400,
+    stateful_step_count=50,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "ci", max_examples=60, stateful_step_count=30, deadline=None,
+    "ci",
+    max_examples=250,
+    stateful_step_count=50,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "thorough", max_examples=2000, stateful_step_count=80, deadline=None,
+    "thorough",
+    max_examples=2000,
+    stateful_step_count=80,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+)
 
 
 @pytest.fixture

@@ -52,7 +52,10 @@ class TestConversation:
 
     def test_well_known_channels(self) -> None:
         assert {Channel.CHAT, Channel.MESSENGER, Channel.SMS, Channel.EMAIL} <= {
-            "chat", "messenger", "sms", "email"
+            "chat",
+            "messenger",
+            "sms",
+            "email",
         }
         assert (Channel.VOICE, Channel.VIDEO, Channel.SOCIAL) == ("voice", "video", "social")
 

@@ -8,8 +8,8 @@ from omniroute import (
     Abandoned,
     Assigned,
     Capacity,
-    ConversationState,
     Conversation,
+    ConversationState,
     Event,
     Finished,
     Group,
@@ -25,7 +25,7 @@ from omniroute import (
     Status,
     StatusChanged,
 )
-from omniroute.strategies import LongestIdle, RoundRobin, SkillBased
+from omniroute.strategies import LongestIdle, RoundRobin
 from tests.helpers import FakeClock, chat, kinds, team
 
 
@@ -35,8 +35,13 @@ class TestSubmit:
         clock.advance(5)
         [event] = router.submit(chat("c1"))
         assert event == Assigned(
-            seq=event.seq, time=5.0, conversation_id="c1", operator_id="o0",
-            group="g", channel="chat", waited=0.0,
+            seq=event.seq,
+            time=5.0,
+            conversation_id="c1",
+            operator_id="o0",
+            group="g",
+            channel="chat",
+            waited=0.0,
         )
         assert router.conversation("c1").state is ConversationState.ASSIGNED
 
@@ -46,7 +51,10 @@ class TestSubmit:
         [event] = router.submit(chat("c2"))
         assert isinstance(event, Queued)
         assert (event.conversation_id, event.group, event.channel, event.position) == (
-            "c2", "g", "chat", 1,
+            "c2",
+            "g",
+            "chat",
+            1,
         )
         assert router.position("c2") == 1
 
@@ -103,8 +111,13 @@ class TestFinish:
         clock.advance(10)
         finished, assigned = router.finish("c1")
         assert finished == Finished(
-            seq=finished.seq, time=12.0, conversation_id="c1", operator_id="o0",
-            group="g", channel="chat", handle_time=12.0,
+            seq=finished.seq,
+            time=12.0,
+            conversation_id="c1",
+            operator_id="o0",
+            group="g",
+            channel="chat",
+            handle_time=12.0,
         )
         assert isinstance(assigned, Assigned)
         assert (assigned.conversation_id, assigned.waited) == ("c2", 11.0)
@@ -213,7 +226,7 @@ class TestAbandon:
     def test_an_assigned_conversation_cannot_be_abandoned(self) -> None:
         router = team(operators=1)
         router.submit(chat("c1"))
-        with pytest.raises(ValueError, match="it is assigned; legal now: finish()"):
+        with pytest.raises(ValueError, match=r"it is assigned; legal now: finish\(\)"):
             router.abandon("c1")
 
 

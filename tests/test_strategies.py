@@ -1,0 +1,231 @@
+"""Each distribution strategy orders free operators as documented, and the Router
+enforces limits whatever a strategy proposes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pytest
+
+from omniroute import Assigned, Capacity, Conversation, Group, Operator, Router, Status
+from omniroute.strategies import (
+    LeastLoaded,
+    LongestIdle,
+    OperatorView,
+    RoundRobin,
+    SkillBased,
+    Strategy,
+)
+from tests.helpers import FakeClock, chat, team
+
+
+def assigned_to(events: list) -> str | None:  # type: ignore[type-arg]
+    for event in events:
+        if isinstance(event, Assigned):
+            return event.operator_id
+    return None
+
+
+def spread(router: Router, count: int, start: int = 0) -> list[str | None]:
+    return [assigned_to(router.submit(chat(f"c{start + i}"))) for i in range(count)]
+
+
+class TestRoundRobin:
+    def test_continues_after_the_last_served(self) -> None:
+        router = team(RoundRobin(), operators=3, total=5)
+        assert spread(router, 7) == ["o0", "o1", "o2", "o0", "o1", "o2", "o0"]
+
+    def test_skips_full_and_away_operators(self) -> None:
+        router = team(RoundRobin(), operators=3, total=1)
+        router.set_status("o1", Status.AWAY)
+        assert spread(router, 2) == ["o0", "o2"]
+        router.finish("c0")
+        assert spread(router, 1, start=10) == ["o0"]
+
+    def test_memory_survives_the_last_served_leaving(self) -> None:
+        router = team(RoundRobin(), operators=3, total=5)
+        spread(router, 2)  # o0, o1
+        router.set_status("o1", Status.AWAY)
+        assert spread(router, 2, start=10) == ["o2", "o0"]
+
+    def test_new_operators_join_the_ring_at_the_end(self) -> None:
+        router = team(RoundRobin(), operators=2, total=5)
+        spread(router, 1)
+        router.add_operator(Operator("late", groups={"g"}, capacity=Capacity(total=5)))
+        router.set_status("late", Status.ONLINE)
+        assert spread(router, 3, start=10) == ["o1", "late", "o0"]
+
+
+class TestLeastLoaded:
+    def test_fewest_relative_to_limit(self) -> None:
+        router = Router(clock=FakeClock())
+        router.add_group(Group("g", strategy=LeastLoaded()))
+        router.add_operator(Operator("big", groups={"g"}, capacity=Capacity(total=4)))
+        router.add_operator(Operator("small", groups={"g"}, capacity=Capacity(total=2)))
+        for op in ("big", "small"):
+            router.set_status(op, Status.ONLINE)
+        # big 0/4, small 0/2 -> tie on load, big idle longest (joined first)
+        # then small (0/2) < big (1/4); then big 1/4 < small 1/2 …
+        assert spread(router, 6) == ["big", "small", "big", "big", "small", "big"]
+
+    def test_ties_go_to_the_longest_idle(self, clock: FakeClock) -> None:
+        router = team(LeastLoaded(), operators=3, total=2, clock=clock)
+        spread(router, 3)  # one each
+        clock.advance(5)
+        router.finish("c1")  # o1 idle since 5
+        clock.advance(5)
+        router.finish("c0")  # o0 idle since 10
+        assert spread(router, 1, start=10) == ["o1"]
+
+
+class TestLongestIdle:
+    def test_longest_since_last_conversation_ended(self, clock: FakeClock) -> None:
+        router = team(LongestIdle(), operators=3, total=1, clock=clock)
+        spread(router, 3)
+        for cid in ("c2", "c0", "c1"):
+            clock.advance(1)
+            router.finish(cid)
+        assert spread(router, 3, start=10) == ["o2", "o0", "o1"]
+
+    def test_empty_handed_before_busy(self, clock: FakeClock) -> None:
+        router = team(LongestIdle(), operators=2, total=3, clock=clock)
+        assert spread(router, 2) == ["o0", "o1"]
+        clock.advance(1)
+        router.finish("c1")  # o1 holds nothing now, o0 still busy
+        assert spread(router, 1, start=10) == ["o1"]
+
+    def test_coming_online_resets_idle_time(self, clock: FakeClock) -> None:
+        router = team(LongestIdle(), operators=2, total=1, clock=clock)
+        clock.advance(5)
+        router.set_status("o0", Status.AWAY)
+        router.set_status("o0", Status.ONLINE)
+        assert spread(router, 1) == ["o1"]
+
+
+class TestSkillBased:
+    def make(self) -> Router:
+        router = Router(clock=FakeClock())
+        router.add_group(Group("g", strategy=SkillBased()))
+        for op, level, total in [
+            ("junior", 2, 3),
+            ("senior", 5, 1),
+            ("mid1", 3, 2),
+            ("mid2", 3, 2),
+        ]:
+            router.add_operator(
+                Operator(
+                    op, groups={"g"}, skills={"billing": level}, capacity=Capacity(total=total)
+                )
+            )
+            router.set_status(op, Status.ONLINE)
+        return router
+
+    def submit(self, router: Router, cid: str, level: int) -> str | None:
+        return assigned_to(router.submit(chat(cid, requires={"billing": level})))
+
+    def test_best_proficiency_first(self) -> None:
+        router = self.make()
+        assert self.submit(router, "a", 1) == "senior"
+
+    def test_then_least_loaded_among_equals(self) -> None:
+        router = self.make()
+        self.submit(router, "a", 1)  # senior, now full
+        got = [self.submit(router, cid, 1) for cid in "bcde"]
+        assert got == ["mid1", "mid2", "mid1", "mid2"]
+        assert self.submit(router, "f", 1) == "junior"
+
+    def test_never_below_the_minimum(self) -> None:
+        router = self.make()
+        assert self.submit(router, "a", 3) == "senior"
+        assert [self.submit(router, cid, 3) for cid in "bcdef"] == [
+            "mid1",
+            "mid2",
+            "mid1",
+            "mid2",
+            None,
+        ]
+
+    def test_no_requirement_means_least_loaded(self) -> None:
+        router = self.make()
+        assert assigned_to(router.submit(chat("a"))) == "junior"
+
+    def test_new_profiles_are_seen_by_cached_requirements(self) -> None:
+        router = self.make()
+        self.submit(router, "a", 4)
+        router.add_operator(Operator("guru", groups={"g"}, skills={"billing": 9}))
+        router.set_status("guru", Status.ONLINE)
+        assert self.submit(router, "b", 4) == "guru"
+
+    def test_operator_moves_bucket_when_skills_change(self) -> None:
+        router = self.make()
+        router.update_operator(
+            Operator("junior", groups={"g"}, skills={"billing": 7}, capacity=Capacity(total=3))
+        )
+        assert self.submit(router, "a", 6) == "junior"
+        router._check()
+
+
+class FloodEveryone:
+    """A host strategy that proposes operators who are full, unknown or in other
+    groups; the Router must skip them all."""
+
+    name = "flood"
+
+    def __init__(self) -> None:
+        self.free: list[str] = []
+
+    def add(self, operator: OperatorView) -> None:
+        self.free.append(operator.id)
+
+    def update(self, operator: OperatorView) -> None:
+        pass
+
+    def discard(self, operator_id: str) -> None:
+        self.free.remove(operator_id)
+
+    def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
+        pass
+
+    def candidates(self, conversation: Conversation) -> Iterable[str]:
+        return ["ghost", "outsider", "full", *self.free]
+
+
+class TestHostStrategies:
+    def test_the_protocol_is_checkable(self) -> None:
+        assert isinstance(FloodEveryone(), Strategy)
+        for builtin in (RoundRobin(), LeastLoaded(), LongestIdle(), SkillBased()):
+            assert isinstance(builtin, Strategy)
+
+    def test_router_enforces_limits_not_the_strategy(self) -> None:
+        router = Router(clock=FakeClock())
+        router.add_group(Group("g", strategy=FloodEveryone()))
+        router.add_group(Group("other"))
+        router.add_operator(Operator("outsider", groups={"other"}))
+        router.add_operator(Operator("full", groups={"g"}))
+        router.add_operator(Operator("ok", groups={"g"}))
+        for op in ("outsider", "full", "ok"):
+            router.set_status(op, Status.ONLINE)
+        router.submit(chat("c0"))  # -> full (first free candidate)
+        assert router.conversation("c0").operator_id == "full"
+        assert assigned_to(router.submit(chat("c1"))) == "ok"
+        assert assigned_to(router.submit(chat("c2"))) is None
+        router._check()
+
+
+def _iterate(strategy: Strategy, conversation: Conversation) -> Iterator[str]:
+    return iter(strategy.candidates(conversation))
+
+
+@pytest.mark.parametrize("make", [RoundRobin, LeastLoaded, LongestIdle, SkillBased])
+def test_candidates_are_only_free_operators(make: type) -> None:
+    """Full, AWAY and OFFLINE operators leave the index; they come back when free."""
+    router = team(make(), operators=3, total=1)
+    strategy = router.group("g").strategy
+    router.submit(chat("c0"))
+    router.set_status("o1", Status.AWAY)
+    busy = router.conversation("c0").operator_id
+    free = set(_iterate(strategy, chat("probe")))
+    assert free == {"o0", "o1", "o2"} - {busy, "o1"}
+    router.finish("c0")
+    router.set_status("o1", Status.ONLINE)
+    assert set(_iterate(strategy, chat("probe"))) == {"o0", "o1", "o2"}
