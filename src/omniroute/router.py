@@ -585,6 +585,7 @@ class Router:
 
     def _end(self, ticket: Ticket) -> None:
         ticket.state = ConversationState.ENDED
+        ticket.key = ticket.key[:3]  # type: ignore[assignment]  # break the cycle for refcounting
         del self._tickets[ticket.id]
         self._live_in_group[ticket.group] -= 1
 
