@@ -32,8 +32,6 @@ def fingerprint(router: Router) -> Any:
     for group in router.groups():
         s: Any = group.strategy
         state = {k: repr(getattr(s, k)) for k in ("_last",) if hasattr(s, k)}
-        if hasattr(s, "_free"):
-            state["free"] = list(s._free.ranks())
         if hasattr(s, "_buckets"):
             state["buckets"] = {p: list(b.ranks()) for p, b in s._buckets.items()}
         strategies.append((group.id, state))

@@ -20,7 +20,8 @@ __all__ = ["LeastLoaded"]
 class LeastLoaded(RankedStrategy):
     """Lowest utilisation first, then longest idle, then the earliest added.
 
-    Each index change costs ``O(log n)``; finding the first candidate ``O(1)``.
+    Each index change costs ``O(log n)``; finding the first candidate
+    ``O(b)`` for the ``b`` skill profiles that meet the conversation's requirement.
     """
 
     name = "least_loaded"

@@ -21,7 +21,8 @@ __all__ = ["LongestIdle"]
 class LongestIdle(RankedStrategy):
     """Empty-handed first, then longest since the last conversation ended.
 
-    Each index change costs ``O(log n)``; finding the first candidate ``O(1)``.
+    Each index change costs ``O(log n)``; finding the first candidate
+    ``O(b)`` for the ``b`` skill profiles that meet the conversation's requirement.
     """
 
     name = "longest_idle"

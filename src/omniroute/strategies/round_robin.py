@@ -7,10 +7,11 @@ received the group's last conversation, so work is spread evenly whatever the lo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedStrategy
+from omniroute.strategies._ranked import Rank, RankedIndex, RankedStrategy, merge_ids
 
 if TYPE_CHECKING:
     from omniroute.model import Conversation
@@ -23,7 +24,7 @@ class RoundRobin(RankedStrategy):
     """Next free operator in the ring after the last one served.
 
     Each index change costs ``O(log n)``; finding the first candidate costs
-    ``O(log n)`` whatever the team size.
+    ``O(b log n)`` for the ``b`` skill profiles that meet the requirement.
     """
 
     name = "round_robin"
@@ -38,7 +39,11 @@ class RoundRobin(RankedStrategy):
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         self._last = (operator.joined, operator.id)
 
-    def candidates(self, conversation: Conversation) -> Iterator[str]:
-        if self._last is None:
-            return self._free.ids()
-        return self._free.ids_after(self._last)
+    def _ordered(self, tier: list[RankedIndex]) -> Iterator[str]:
+        last = self._last
+        if last is None:
+            return super()._ordered(tier)
+        # the ring: everyone after the last served, then from the start up to them
+        after = merge_ids(bucket.ranks_after(last) for bucket in tier)
+        before = merge_ids(bucket.ranks_up_to(last) for bucket in tier)
+        return itertools.chain(after, before)
