@@ -229,3 +229,30 @@ def test_candidates_are_only_free_operators(make: type) -> None:
     router.finish("c0")
     router.set_status("o1", Status.ONLINE)
     assert set(_iterate(strategy, chat("probe"))) == {"o0", "o1", "o2"}
+
+
+@pytest.mark.parametrize("make", [RoundRobin, LeastLoaded, LongestIdle, SkillBased])
+def test_unqualified_operators_are_never_candidates(make: type) -> None:
+    """Skill buckets keep operators who lack a required skill out of the search, so
+    they cannot pile up at the front of a load-ordered index."""
+    router = Router(clock=FakeClock())
+    router.add_group(Group("g", strategy=make()))
+    for i, level in enumerate([0, 1, 2, 3, 1, 2]):
+        router.add_operator(Operator(f"o{i}", groups={"g"}, skills={"de": level}))
+        router.set_status(f"o{i}", Status.ONLINE)
+    strategy = router.group("g").strategy
+    assert set(strategy.candidates(chat("x", requires={"de": 2}))) == {"o2", "o3", "o5"}
+    assert len(list(strategy.candidates(chat("y")))) == 6
+
+
+def test_round_robin_ring_spans_skill_profiles() -> None:
+    router = Router(clock=FakeClock())
+    router.add_group(Group("g", strategy=RoundRobin()))
+    for i, level in enumerate([1, 2, 1, 2]):
+        router.add_operator(
+            Operator(f"o{i}", groups={"g"}, skills={"de": level}, capacity=Capacity(total=9))
+        )
+        router.set_status(f"o{i}", Status.ONLINE)
+    assert spread(router, 5) == ["o0", "o1", "o2", "o3", "o0"]
+    got = [assigned_to(router.submit(chat(f"d{i}", requires={"de": 2}))) for i in range(3)]
+    assert got == ["o1", "o3", "o1"]
