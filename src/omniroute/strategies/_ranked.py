@@ -1,16 +1,20 @@
 """The index shared by the built-in strategies.
 
-Free operators are kept in *buckets*, one per skill profile (the exact skill → level
-map), each a SortedList of ranks. A conversation's required skills select the buckets
-that qualify — computed once per requirement and cached — so operators who lack a
-required skill are never even looked at. Without buckets, an operator who lacks a
-skill never gets work, stays the least loaded, and would be scanned past on every
-decision; with them, a decision costs ``O(b log n)`` for ``b`` qualifying profiles.
+Free operators are ranked in a SortedList per *requirement*: one for conversations
+that require nothing (every free operator), and one for each distinct set of required
+skills seen, holding only the operators who meet it. A decision walks one list from
+its start, so operators who lack a required skill are never looked at — without
+this, an operator who lacks a skill never gets work, stays the least loaded, and
+would be scanned past on every decision.
+
+Requirement sets are few in practice (they come from routing rules), so an operator's
+load change updates a handful of lists. The lists of the least recently used
+requirements are dropped beyond :data:`MAX_VIEWS`, and rebuilt if they come back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
@@ -22,41 +26,33 @@ if TYPE_CHECKING:
 # A rank ends with the operator's join number and id, so ranks are unique and ties
 # are broken deterministically.
 Rank = tuple[Any, ...]
-Profile = tuple[tuple[str, int], ...]
-Tiers = list[list["RankedIndex"]]
+Requirement = tuple[tuple[str, int], ...]
+
+MAX_VIEWS = 64
+"""How many requirement lists a strategy keeps before dropping the least recent."""
 
 
-def profile_of(levels: Mapping[str, int]) -> Profile:
-    return tuple(sorted(levels.items()))
+def requirement_of(levels: Mapping[str, int]) -> Requirement:
+    return tuple(sorted(levels.items())) if levels else ()
 
 
-def merge_ids(sources: Iterable[Iterator[Rank]]) -> Iterator[str]:
-    """Ids from several rank-sorted iterators, lowest rank first.
+def meets(skills: Mapping[str, int], requirement: Requirement) -> bool:
+    for skill, level in requirement:  # noqa: SIM110 - faster than all() here
+        if skills.get(skill, -1) < level:
+            return False
+    return True
 
-    ``O(k)`` per id for ``k`` sources: cheaper than :func:`heapq.merge` for the few
-    sources and the one or two ids a routing decision usually needs.
+
+class RankedView:
+    """The free operators who meet one requirement, lowest rank first.
+
+    Each change costs ``O(log n)``.
     """
-    iterators = list(sources)
-    heads: list[tuple[Rank, int]] = []
-    for i, iterator in enumerate(iterators):
-        for rank in iterator:
-            heads.append((rank, i))
-            break
-    while heads:
-        best = min(heads)
-        yield best[0][-1]
-        heads.remove(best)
-        for rank in iterators[best[1]]:
-            heads.append((rank, best[1]))
-            break
 
+    __slots__ = ("_index", "_ranks", "requirement")
 
-class RankedIndex:
-    """Operators in a SortedList of ranks; each change is ``O(log n)``."""
-
-    __slots__ = ("_index", "_ranks")
-
-    def __init__(self) -> None:
+    def __init__(self, requirement: Requirement) -> None:
+        self.requirement = requirement
         self._index: SortedList = SortedList()
         self._ranks: dict[str, Rank] = {}
 
@@ -77,14 +73,19 @@ class RankedIndex:
         if old is not None:
             self._index.remove(old)
 
-    def ranks(self) -> Iterator[Rank]:
-        return iter(self._index)
+    def ids(self) -> Iterator[str]:
+        for rank in self._index:
+            yield rank[-1]
 
-    def ranks_after(self, bound: Rank) -> Iterator[Rank]:
-        return self._index.irange(minimum=bound, inclusive=(False, True))  # type: ignore[no-any-return]
+    def ids_after(self, bound: Rank) -> Iterator[str]:
+        """Ids ranked after ``bound``, then from the start up to it: a ring."""
+        for rank in self._index.irange(minimum=bound, inclusive=(False, True)):
+            yield rank[-1]
+        for rank in self._index.irange(maximum=bound, inclusive=(True, True)):
+            yield rank[-1]
 
-    def ranks_up_to(self, bound: Rank) -> Iterator[Rank]:
-        return self._index.irange(maximum=bound, inclusive=(True, True))  # type: ignore[no-any-return]
+    def ranks(self) -> list[Rank]:
+        return list(self._index)
 
     def _check(self) -> None:
         self._index._check()
@@ -92,82 +93,92 @@ class RankedIndex:
 
 
 class RankedStrategy:
-    """A strategy whose order is a sort key of the operator, within skill buckets.
+    """A strategy whose order is a sort key of the operator (and the requirement).
 
-    Subclasses define :meth:`rank`; they may override :meth:`_split` (to order
-    qualifying profiles in tiers) and :meth:`_ordered` (to walk a tier other than
-    lowest rank first).
+    Subclasses define :meth:`rank`, and may override :meth:`_walk` to read a view
+    other than lowest rank first.
     """
 
     name = "ranked"
 
     def __init__(self) -> None:
-        self._buckets: dict[Profile, RankedIndex] = {}
-        self._bucket_of: dict[str, Profile] = {}
-        # requirement → tiers of qualifying buckets; cleared when a profile appears
-        self._tiers: dict[Profile, Tiers] = {}
+        self._free: dict[str, OperatorView] = {}
+        # requirement → view, least recently used first; () is kept always
+        self._views: dict[Requirement, RankedView] = {(): RankedView(())}
+        # operator id → the views it is in
+        self._member_of: dict[str, list[RankedView]] = {}
 
-    def rank(self, operator: OperatorView) -> Rank:
+    def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         """The sort key; lower goes first. Must end with ``(joined, id)``."""
         raise NotImplementedError
 
     def add(self, operator: OperatorView) -> None:
-        profile = profile_of(operator.skills)
-        bucket = self._buckets.get(profile)
-        if bucket is None:
-            bucket = self._buckets[profile] = RankedIndex()
-            self._tiers.clear()
-        self._bucket_of[operator.id] = profile
-        bucket.put(operator.id, self.rank(operator))
+        self._free[operator.id] = operator
+        views = [view for view in self._views.values() if meets(operator.skills, view.requirement)]
+        self._member_of[operator.id] = views
+        for view in views:
+            view.put(operator.id, self.rank(operator, view.requirement))
 
     def update(self, operator: OperatorView) -> None:
-        profile = self._bucket_of.get(operator.id)
-        if profile is None:
+        views = self._member_of.get(operator.id)
+        if views is None:
             self.add(operator)
-        else:
-            self._buckets[profile].put(operator.id, self.rank(operator))
+            return
+        for view in views:
+            view.put(operator.id, self.rank(operator, view.requirement))
 
     def discard(self, operator_id: str) -> None:
-        profile = self._bucket_of.pop(operator_id, None)
-        if profile is not None:
-            self._buckets[profile].discard(operator_id)
+        self._free.pop(operator_id, None)
+        for view in self._member_of.pop(operator_id, ()):
+            view.discard(operator_id)
 
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         """Nothing to remember by default: ranks already follow the operator's load."""
 
     def candidates(self, conversation: Conversation) -> Iterator[str]:
-        requirement = profile_of(conversation.requires) if conversation.requires else ()
-        tiers = self._tiers.get(requirement)
-        if tiers is None:
-            tiers = self._tiers[requirement] = self._split(requirement)
-        for tier in tiers:
-            yield from self._ordered(tier)
+        requirement = requirement_of(conversation.requires)
+        view = self._views.get(requirement)
+        if view is None:
+            view = self._open_view(requirement)
+        elif requirement:
+            # keep the dict in least-recently-used order
+            del self._views[requirement]
+            self._views[requirement] = view
+        return self._walk(view)
 
-    def _split(self, requirement: Profile) -> Tiers:
-        """The buckets whose profile meets ``requirement``, as one tier."""
-        return [
-            [bucket for profile, bucket in self._buckets.items() if meets(profile, requirement)]
-        ]
+    def _walk(self, view: RankedView) -> Iterator[str]:
+        return view.ids()
 
-    def _ordered(self, tier: list[RankedIndex]) -> Iterator[str]:
-        if len(tier) == 1:
-            return (rank[-1] for rank in tier[0].ranks())
-        return merge_ids(bucket.ranks() for bucket in tier)
+    def _open_view(self, requirement: Requirement) -> RankedView:
+        """Build the view of a requirement seen for the first time: ``O(n log n)``."""
+        if len(self._views) > MAX_VIEWS:
+            oldest = next(r for r in self._views if r)
+            self._close_view(self._views.pop(oldest))
+        view = self._views[requirement] = RankedView(requirement)
+        for operator_id, operator in self._free.items():
+            if meets(operator.skills, requirement):
+                view.put(operator_id, self.rank(operator, requirement))
+                self._member_of[operator_id].append(view)
+        return view
+
+    def _close_view(self, view: RankedView) -> None:
+        for operator_id in view._ranks:
+            self._member_of[operator_id].remove(view)
 
     def __len__(self) -> int:
-        return len(self._bucket_of)
+        return len(self._free)
 
     def _check(self) -> None:
-        for profile, bucket in self._buckets.items():
-            bucket._check()
-            for operator_id in bucket._ranks:
-                assert self._bucket_of[operator_id] == profile
-        assert sum(len(bucket) for bucket in self._buckets.values()) == len(self._bucket_of)
+        for requirement, view in self._views.items():
+            assert view.requirement == requirement
+            view._check()
+            expected = {o for o, op in self._free.items() if meets(op.skills, requirement)}
+            assert set(view._ranks) == expected
+            for operator_id, rank in view._ranks.items():
+                assert rank == self.rank(self._free[operator_id], requirement)
+        for operator_id, views in self._member_of.items():
+            assert all(operator_id in view._ranks for view in views)
+        assert set(self._member_of) == set(self._free)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def meets(profile: Profile, requirement: Profile) -> bool:
-    levels = dict(profile)
-    return all(levels.get(skill, -1) >= level for skill, level in requirement)

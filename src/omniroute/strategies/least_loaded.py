@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedStrategy
+from omniroute.strategies._ranked import Rank, RankedStrategy, Requirement
 
 if TYPE_CHECKING:
     from omniroute.strategies.base import OperatorView
@@ -20,11 +20,11 @@ __all__ = ["LeastLoaded"]
 class LeastLoaded(RankedStrategy):
     """Lowest utilisation first, then longest idle, then the earliest added.
 
-    Each index change costs ``O(log n)``; finding the first candidate
-    ``O(b)`` for the ``b`` skill profiles that meet the conversation's requirement.
+    Each index change costs ``O(log n)`` per requirement list the operator is in;
+    finding the first candidate ``O(1)``.
     """
 
     name = "least_loaded"
 
-    def rank(self, operator: OperatorView) -> Rank:
+    def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         return (operator.utilisation, operator.idle_since, operator.joined, operator.id)

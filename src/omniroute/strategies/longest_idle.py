@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedStrategy
+from omniroute.strategies._ranked import Rank, RankedStrategy, Requirement
 
 if TYPE_CHECKING:
     from omniroute.strategies.base import OperatorView
@@ -21,11 +21,11 @@ __all__ = ["LongestIdle"]
 class LongestIdle(RankedStrategy):
     """Empty-handed first, then longest since the last conversation ended.
 
-    Each index change costs ``O(log n)``; finding the first candidate
-    ``O(b)`` for the ``b`` skill profiles that meet the conversation's requirement.
+    Each index change costs ``O(log n)`` per requirement list the operator is in;
+    finding the first candidate ``O(1)``.
     """
 
     name = "longest_idle"
 
-    def rank(self, operator: OperatorView) -> Rank:
+    def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         return (operator.active > 0, operator.idle_since, operator.joined, operator.id)

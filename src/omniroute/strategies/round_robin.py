@@ -7,11 +7,10 @@ received the group's last conversation, so work is spread evenly whatever the lo
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedIndex, RankedStrategy, merge_ids
+from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, Requirement
 
 if TYPE_CHECKING:
     from omniroute.model import Conversation
@@ -23,8 +22,8 @@ __all__ = ["RoundRobin"]
 class RoundRobin(RankedStrategy):
     """Next free operator in the ring after the last one served.
 
-    Each index change costs ``O(log n)``; finding the first candidate costs
-    ``O(b log n)`` for the ``b`` skill profiles that meet the requirement.
+    Each index change costs ``O(log n)`` per requirement list the operator is in;
+    finding the first candidate ``O(log n)``.
     """
 
     name = "round_robin"
@@ -33,17 +32,11 @@ class RoundRobin(RankedStrategy):
         super().__init__()
         self._last: Rank | None = None
 
-    def rank(self, operator: OperatorView) -> Rank:
+    def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         return (operator.joined, operator.id)
 
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         self._last = (operator.joined, operator.id)
 
-    def _ordered(self, tier: list[RankedIndex]) -> Iterator[str]:
-        last = self._last
-        if last is None:
-            return super()._ordered(tier)
-        # the ring: everyone after the last served, then from the start up to them
-        after = merge_ids(bucket.ranks_after(last) for bucket in tier)
-        before = merge_ids(bucket.ranks_up_to(last) for bucket in tier)
-        return itertools.chain(after, before)
+    def _walk(self, view: RankedView) -> Iterator[str]:
+        return view.ids() if self._last is None else view.ids_after(self._last)
