@@ -145,3 +145,30 @@ def test_a_failed_submit_leaves_the_id_free() -> None:
         router.submit(Conversation("new", channel="chat", group="nope"))
     router.submit(Conversation("new", channel="chat", group="sales"))
     assert router.conversation("new").conversation.group == "sales"
+
+
+class ExplodingStrategy(RoundRobin):
+    """A host strategy with a bug."""
+
+    def candidates(self, conversation: Conversation):  # type: ignore[no-untyped-def]
+        raise RuntimeError("bug in host strategy")
+
+
+def test_a_strategy_that_raises_in_candidates_changes_nothing() -> None:
+    """The search runs before submit changes anything."""
+    router = Router(clock=FakeClock())
+    router.add_group(Group("g", strategy=ExplodingStrategy()))
+    router.add_operator(Operator("ann", groups={"g"}))
+    router.set_status("ann", Status.ONLINE)
+    before = fingerprint(router)
+    with pytest.raises(RuntimeError, match="bug in host strategy"):
+        router.submit(chat("c1"))
+    assert fingerprint(router) == before
+    with pytest.raises(UnknownConversation):
+        router.conversation("c1")
+
+
+def test_waiting_checks_the_group_when_called() -> None:
+    router = busy_router()
+    with pytest.raises(UnknownGroup, match="'nope'"):
+        router.waiting("nope")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 from typing import Any
 
 import attrs
 import pytest
 
-from omniroute import Capacity, Channel, Conversation, Group, Operator, ValidationError
+from omniroute import (
+    Capacity,
+    Channel,
+    Conversation,
+    FrozenMappingError,
+    Group,
+    Operator,
+    ValidationError,
+)
 from omniroute.strategies import LeastLoaded, RoundRobin
 
 
@@ -95,3 +105,29 @@ class TestGroup:
 
     def test_accepts_a_strategy(self) -> None:
         assert Group("g", strategy=RoundRobin()).strategy.name == "round_robin"
+
+
+class TestFrozenMappings:
+    def test_mappings_inside_values_cannot_change(self) -> None:
+        """Changing them behind the Router's back would skip validation."""
+        c = Conversation("c1", channel="chat", group="g", requires={"ru": 1}, metadata={"a": 1})
+        op = Operator("ann", skills={"ru": 3}, capacity=Capacity(total=2, per_channel={"v": 1}))
+        for mapping in (c.requires, c.metadata, op.skills, op.capacity.per_channel):
+            with pytest.raises(FrozenMappingError, match="build a new value"):
+                mapping["x"] = 1  # type: ignore[index]
+            with pytest.raises(TypeError):
+                mapping.update({"x": 1})  # type: ignore[attr-defined]
+
+    def test_values_still_pickle_and_serialise(self) -> None:
+        c = Conversation("c1", channel="chat", group="g", requires={"ru": 1}, metadata={"a": [1]})
+        assert pickle.loads(pickle.dumps(c)) == c
+        assert json.loads(json.dumps(c.metadata)) == {"a": [1]}
+        op = Operator("ann", skills={"ru": 3}, capacity=Capacity(units=100, cost={"chat": 30}))
+        assert pickle.loads(pickle.dumps(op)) == op
+
+    def test_requirement_is_the_sorted_requires(self) -> None:
+        c = Conversation("c1", channel="chat", group="g", requires={"ru": 1, "de": 2})
+        assert c.requirement == (("de", 2), ("ru", 1))
+
+    def test_single_exclusive_channel_name(self) -> None:
+        assert Capacity(total=2, exclusive="voice").exclusive == frozenset({"voice"})

@@ -520,3 +520,17 @@ class TestUnits:
         assert kinds(router.submit(Conversation("v1", channel="voice", group="g"))) == ["Queued"]
         assert router.operator("ann").units_used == 100
         assert kinds(router.submit(Conversation("s1", channel="sms", group="g"))) == ["Queued"]
+
+
+def test_an_exclusive_conversation_fills_the_operator() -> None:
+    """Utilisation is 100% while an exclusive call blocks everything else."""
+    router = Router(clock=FakeClock())
+    router.add_group(Group("g"))
+    router.add_operator(
+        Operator("ann", groups={"g"}, capacity=Capacity(total=3, exclusive={"voice"}))
+    )
+    router.set_status("ann", Status.ONLINE)
+    router.submit(Conversation("call", channel="voice", group="g"))
+    assert router.operator("ann").utilisation == 1.0
+    router.finish("call")
+    assert router.operator("ann").utilisation == 0.0

@@ -15,18 +15,20 @@ The simple case stays simple: ``Capacity(total=3)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from omniroute._frozen import frozen_map
 from omniroute.errors import CapacityError
 
 __all__ = ["Capacity"]
 
 
-def _frozen_counts(value: Mapping[str, int] | None) -> dict[str, int]:
-    return dict(value) if value else {}
+def _channel_set(value: Iterable[str] | str) -> frozenset[str]:
+    # A bare string would become a set of its letters; treat it as one channel.
+    return frozenset([value]) if isinstance(value, str) else frozenset(value)
 
 
 def _check_channel_counts(name: str, counts: Mapping[str, int], minimum: int) -> None:
@@ -59,10 +61,10 @@ class Capacity:
     """
 
     total: int | None = None
-    per_channel: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_counts)
-    exclusive: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    per_channel: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map)
+    exclusive: frozenset[str] = attrs.field(factory=frozenset, converter=_channel_set)
     units: int | None = None
-    cost: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_counts)
+    cost: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map)
     _cheapest: int | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:

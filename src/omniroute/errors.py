@@ -13,6 +13,7 @@ __all__ = [
     "DuplicateGroup",
     "DuplicateId",
     "DuplicateOperator",
+    "FrozenMappingError",
     "GroupInUse",
     "InvalidTransition",
     "OmnirouteError",
@@ -74,6 +75,10 @@ class DuplicateConversation(DuplicateId):
 
 class InvalidTransition(OmnirouteError, ValueError):
     """The call is not legal in the state the conversation or operator is in."""
+
+
+class FrozenMappingError(OmnirouteError, TypeError):
+    """A mapping inside a frozen omniroute value (skills, limits, metadata) was modified."""
 
 
 class GroupInUse(OmnirouteError, ValueError):

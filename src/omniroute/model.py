@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import attrs
 
+from omniroute._frozen import frozen_map
 from omniroute.capacity import Capacity
 from omniroute.errors import ValidationError
 from omniroute.strategies.base import Strategy
@@ -58,10 +59,6 @@ def _check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
             raise ValidationError(f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}")
 
 
-def _copy_map(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value) if value else {}
-
-
 def _names(value: Any) -> frozenset[str]:
     # A bare string would become a set of its letters; treat it as one name.
     return frozenset([value]) if isinstance(value, str) else frozenset(value)
@@ -85,9 +82,11 @@ class Conversation:
     group: str
     customer_id: str | None = attrs.field(default=None, kw_only=True)
     priority: int = attrs.field(default=0, kw_only=True)
-    requires: Mapping[str, int] = attrs.field(factory=dict, converter=_copy_map, kw_only=True)
+    requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map, kw_only=True)
     created_at: float | None = attrs.field(default=None, kw_only=True)
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_copy_map, kw_only=True)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_map, kw_only=True)
+    requirement: tuple[tuple[str, int], ...] = attrs.field(init=False, repr=False, eq=False)
+    """``requires`` as a sorted tuple: the key lines and strategy indexes use."""
 
     def __attrs_post_init__(self) -> None:
         _check_id("Conversation", self.id)
@@ -103,6 +102,8 @@ class Conversation:
         if self.created_at is not None and not isinstance(self.created_at, (int, float)):
             raise ValidationError(f"{who}: created_at must be a number of seconds or None")
         _check_levels(who, "requires", self.requires)
+        # Frozen, so set the derived field the way attrs' own __init__ does.
+        object.__setattr__(self, "requirement", tuple(sorted(self.requires.items())))
 
 
 @attrs.frozen
@@ -118,7 +119,7 @@ class Operator:
 
     id: str
     groups: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
-    skills: Mapping[str, int] = attrs.field(factory=dict, converter=_copy_map)
+    skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map)
     capacity: Capacity = attrs.field(factory=lambda: Capacity(total=1))
 
     def __attrs_post_init__(self) -> None:

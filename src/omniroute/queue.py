@@ -9,7 +9,7 @@ priority first, then earlier waiting start (FIFO), then submission order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from sortedcontainers import SortedList
 
@@ -18,10 +18,6 @@ from omniroute.state import Ticket
 __all__ = ["Line", "WaitingRoom"]
 
 Requirement = tuple[tuple[str, int], ...]
-
-
-def requirement_of(requires: Mapping[str, int]) -> Requirement:
-    return tuple(sorted(requires.items()))
 
 
 class Line:
@@ -90,9 +86,13 @@ class WaitingRoom:
         # bumped whenever a line appears or disappears, to refresh cached line lists
         self.version = 0
 
-    def line_for(self, group: str, channel: str, requires: Mapping[str, int]) -> Line:
+    def find(self, group: str, channel: str, requirement: Requirement) -> Line | None:
+        """The line for these keys, if it exists."""
+        return self._lines.get((group, channel, requirement))
+
+    def line_for(self, group: str, channel: str, requirement: Requirement) -> Line:
         """The line a conversation belongs in, created on first use."""
-        key = (group, channel, requirement_of(requires))
+        key = (group, channel, requirement)
         line = self._lines.get(key)
         if line is None:
             line = self._lines[key] = Line(*key)

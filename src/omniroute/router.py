@@ -93,6 +93,7 @@ class Router:
         self._ticket_seq = 0
         self._joined = 0
         self._groups: dict[str, Group] = {}
+        self._strategy_owner: dict[int, str] = {}  # id(strategy) → group id
         self._members: dict[str, set[str]] = {}
         self._live_in_group: dict[str, int] = {}
         self._operators: dict[str, OperatorState] = {}
@@ -158,13 +159,14 @@ class Router:
             raise ValidationError(f"add_group() takes a Group, got {group!r}")
         if group.id in self._groups:
             raise DuplicateGroup(f"group {group.id!r} already exists")
-        for other in self._groups.values():
-            if other.strategy is group.strategy:
-                raise ValidationError(
-                    f"group {group.id!r} reuses the strategy instance of group {other.id!r}; "
-                    "strategies keep per-group indexes, so give each group its own"
-                )
+        other = self._strategy_owner.get(id(group.strategy))
+        if other is not None:
+            raise ValidationError(
+                f"group {group.id!r} reuses the strategy instance of group {other!r}; "
+                "strategies keep per-group indexes, so give each group its own"
+            )
         self._groups[group.id] = group
+        self._strategy_owner[id(group.strategy)] = group.id
         self._members[group.id] = set()
         self._live_in_group[group.id] = 0
         name = getattr(group.strategy, "name", type(group.strategy).__name__)
@@ -173,7 +175,7 @@ class Router:
 
     def remove_group(self, group_id: str) -> list[Event]:
         """Remove a group nobody serves and no live conversation belongs to. ``O(1)``."""
-        self._group(group_id)
+        group = self._group(group_id)
         members = self._members[group_id]
         if members:
             raise GroupInUse(
@@ -187,6 +189,7 @@ class Router:
                 "finish or abandon them first"
             )
         del self._groups[group_id], self._members[group_id], self._live_in_group[group_id]
+        del self._strategy_owner[id(group.strategy)]
         self._room.drop_group(group_id)
         return self._emit([GroupRemoved(seq=self._seq(), time=self._now(), group=group_id)])
 
@@ -351,14 +354,19 @@ class Router:
             raise DuplicateConversation(f"conversation {conversation.id!r} is already live")
         group = self._group(conversation.group)
         now = self._now()
-        line = self._room.line_for(group.id, conversation.channel, conversation.requires)
+        room = self._room
+        channel = conversation.channel
+        line = room.find(group.id, channel, conversation.requirement)
+        # A non-empty line proves nobody free may take this line: skip the search.
+        # The search runs before anything changes, in case a host strategy raises.
+        op = None if line else self._pick(conversation)
+        if line is None:
+            line = room.line_for(group.id, channel, conversation.requirement)
         self._ticket_seq += 1
         ticket = Ticket(conversation, self._ticket_seq, now, line)
         self._tickets[ticket.id] = ticket
         self._live_in_group[group.id] += 1
         events: list[Event] = []
-        # A non-empty line proves nobody free may take this line: skip the search.
-        op = None if len(line) else self._pick(ticket)
         if op is not None:
             self._assign(ticket, op, now, events)
             self._reindex(op)
@@ -436,9 +444,9 @@ class Router:
     def tick(self) -> list[Event]:
         """Fire the timers that are due.
 
-        The core Router has no timers of its own: every decision it makes happens in
-        the call that caused it, so today this only reads the clock. Policies with
-        timeouts (offers, escalation, relaxation) fire here; call it regularly.
+        The core Router has no timers yet: every decision it makes happens in the
+        call that caused it, so today this only reads the clock and returns ``[]``.
+        Call it regularly all the same; timed behaviour will fire here.
         """
         self._now()
         return self._emit([])
@@ -469,8 +477,8 @@ class Router:
         """
         group_ids = [self._group(group).id] if group is not None else list(self._groups)
         lines = [line for g in group_ids for line in self._room.lines_of(g) if line]
-        for ticket in heapq.merge(*lines, key=lambda t: t.key[:3]):
-            yield self._info(ticket)
+        merged = heapq.merge(*lines, key=lambda t: t.key[:3])
+        return (self._info(ticket) for ticket in merged)
 
     def position(self, conversation_id: str) -> int | None:
         """1-based place of a waiting conversation in its line, or None if it is not
@@ -498,13 +506,13 @@ class Router:
 
     # -- the routing core ----------------------------------------------------------
 
-    def _pick(self, ticket: Ticket) -> OperatorState | None:
-        """The first candidate of the group's strategy that may take ``ticket``."""
-        group = ticket.group
-        channel = ticket.channel
-        requires = ticket.conversation.requires
+    def _pick(self, conversation: Conversation) -> OperatorState | None:
+        """The first candidate of the group's strategy that may take ``conversation``."""
+        group = conversation.group
+        channel = conversation.channel
+        requires = conversation.requires
         operators = self._operators
-        for operator_id in self._groups[group].strategy.candidates(ticket.conversation):
+        for operator_id in self._groups[group].strategy.candidates(conversation):
             op = operators.get(operator_id)
             # The strategy only proposes; limits and requirements are enforced here.
             if (
@@ -624,7 +632,7 @@ class Router:
             # Only a line's head can go; behind an older head nobody is free anyway.
             if ticket.state is not QUEUED or line.head() is not ticket:
                 continue
-            op = self._pick(ticket)
+            op = self._pick(ticket.conversation)
             if op is not None:
                 self._room.pop_head(line)
                 self._assign(ticket, op, now, events)

@@ -115,6 +115,14 @@ class OperatorState:
     def utilisation(self) -> float:
         return self._utilisation
 
+    def _measure(self) -> None:
+        # An exclusive conversation blocks everything else: the operator is full.
+        self._utilisation = (
+            1.0
+            if self.holds_exclusive
+            else self.capacity.utilisation(self.n_active, self.units_used)
+        )
+
     @property
     def idle_since(self) -> float:
         return self._idle_since
@@ -157,7 +165,7 @@ class OperatorState:
             self.units_used += capacity.cost[channel]
         if channel in capacity.exclusive:
             self.holds_exclusive += 1
-        self._utilisation = capacity.utilisation(self.n_active, self.units_used)
+        self._measure()
 
     def release(self, ticket: Ticket, now: float) -> None:
         channel = ticket.channel
@@ -169,7 +177,7 @@ class OperatorState:
             self.units_used -= capacity.cost[channel]
         if channel in capacity.exclusive:
             self.holds_exclusive -= 1
-        self._utilisation = capacity.utilisation(self.n_active, self.units_used)
+        self._measure()
         self._idle_since = now
 
     def replace(self, operator: Operator) -> None:
@@ -182,7 +190,7 @@ class OperatorState:
         self.holds_exclusive = sum(
             t.channel in operator.capacity.exclusive for t in self.conversations.values()
         )
-        self._utilisation = self.capacity.utilisation(self.n_active, self.units_used)
+        self._measure()
         self.lines_version = -1
 
     def came_online(self, now: float) -> None:

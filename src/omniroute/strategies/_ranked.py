@@ -32,10 +32,6 @@ MAX_VIEWS = 64
 """How many requirement lists a strategy keeps before dropping the least recent."""
 
 
-def requirement_of(levels: Mapping[str, int]) -> Requirement:
-    return tuple(sorted(levels.items())) if levels else ()
-
-
 def meets(skills: Mapping[str, int], requirement: Requirement) -> bool:
     for skill, level in requirement:  # noqa: SIM110 - faster than all() here
         if skills.get(skill, -1) < level:
@@ -136,7 +132,7 @@ class RankedStrategy:
         """Nothing to remember by default: ranks already follow the operator's load."""
 
     def candidates(self, conversation: Conversation) -> Iterator[str]:
-        requirement = requirement_of(conversation.requires)
+        requirement = conversation.requirement
         view = self._views.get(requirement)
         if view is None:
             view = self._open_view(requirement)

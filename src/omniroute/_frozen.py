@@ -1,0 +1,47 @@
+"""A read-only dict for the mappings inside frozen value types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn, TypeVar
+
+from omniroute.errors import FrozenMappingError
+
+V = TypeVar("V")
+
+
+class FrozenDict(dict[str, V]):
+    """A dict that refuses changes after construction.
+
+    A subclass of dict, so reads cost what dict reads cost, ``json.dumps`` and
+    ``==`` work, and a host may pass it wherever a dict is expected.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise FrozenMappingError(
+            "this mapping belongs to a frozen omniroute value; build a new value instead"
+        )
+
+    __setitem__ = __delitem__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+    __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict[V]:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[V]:
+        import copy
+
+        return type(self)(copy.deepcopy(dict(self), memo))
+
+
+def frozen_map(value: Mapping[str, V] | None) -> FrozenDict[V]:
+    """Converter for attrs fields: a frozen copy of ``value``."""
+    if isinstance(value, FrozenDict):
+        return value
+    return FrozenDict(value) if value else FrozenDict()
