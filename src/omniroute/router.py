@@ -512,18 +512,25 @@ class Router:
         channel = conversation.channel
         requires = conversation.requires
         operators = self._operators
-        for operator_id in self._groups[group].strategy.candidates(conversation):
-            op = operators.get(operator_id)
-            # The strategy only proposes; limits and requirements are enforced here.
-            if (
-                op is not None
-                and op.free
-                and group in op.operator.groups
-                and op.fits(channel)
-                and (not requires or op.qualifies(requires))
-            ):
-                return op
-        return None
+        candidates = iter(self._groups[group].strategy.candidates(conversation))
+        try:
+            for operator_id in candidates:
+                op = operators.get(operator_id)
+                # The strategy only proposes; limits and requirements are enforced here.
+                if (
+                    op is not None
+                    and op.free
+                    and group in op.operator.groups
+                    and op.fits(channel)
+                    and (not requires or op.qualifies(requires))
+                ):
+                    return op
+            return None
+        finally:
+            # Let the strategy restore its index before anything changes.
+            close = getattr(candidates, "close", None)
+            if close is not None:
+                close()
 
     def _assign(self, ticket: Ticket, op: OperatorState, now: float, events: list[Event]) -> None:
         ticket.state = ASSIGNED

@@ -14,6 +14,7 @@ requirements are dropped beyond :data:`MAX_VIEWS`, and rebuilt if they come back
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,11 @@ def meets(skills: Mapping[str, int], requirement: Requirement) -> bool:
     return True
 
 
-class RankedView:
-    """The free operators who meet one requirement, lowest rank first.
+class SortedView:
+    """The free operators who meet one requirement, in a SortedList of ranks.
 
-    Each change costs ``O(log n)``.
+    Any position in the order is reachable (round-robin needs "after the last
+    served"). Each change costs ``O(log n)``.
     """
 
     __slots__ = ("_index", "_ranks", "requirement")
@@ -88,6 +90,76 @@ class RankedView:
         assert sorted(self._ranks.values()) == list(self._index)
 
 
+class HeapView:
+    """The free operators who meet one requirement, in a binary heap of ranks.
+
+    Ranks change on every assignment, so changes must be cheap: a change pushes the
+    new rank (``O(log n)`` in C) and leaves the old one behind, recognised as stale
+    because it no longer matches the operator's current rank and dropped when it
+    surfaces. The heap is rebuilt when stale entries outnumber live ones.
+    """
+
+    __slots__ = ("_heap", "_ranks", "requirement")
+
+    def __init__(self, requirement: Requirement) -> None:
+        self.requirement = requirement
+        self._heap: list[Rank] = []
+        self._ranks: dict[str, Rank] = {}
+
+    def __len__(self) -> int:
+        return len(self._ranks)
+
+    def put(self, operator_id: str, rank: Rank) -> None:
+        ranks = self._ranks
+        if ranks.get(operator_id) == rank:
+            return
+        ranks[operator_id] = rank
+        heap = self._heap
+        heapq.heappush(heap, rank)
+        if len(heap) > 2 * len(ranks) + 32:
+            self._compact()
+
+    def discard(self, operator_id: str) -> None:
+        self._ranks.pop(operator_id, None)
+
+    def _compact(self) -> None:
+        self._heap = list(self._ranks.values())
+        heapq.heapify(self._heap)
+
+    def ids(self) -> Iterator[str]:
+        """Ids, lowest rank first.
+
+        Entries the caller walks past are popped and pushed back when the walk ends,
+        so the caller must close the iterator (or drop it) before changing the view.
+        """
+        heap = self._heap
+        ranks = self._ranks
+        passed: list[Rank] = []
+        try:
+            while heap:
+                top = heap[0]
+                operator_id = top[-1]
+                current = ranks.get(operator_id)
+                if current is not top and current != top:
+                    heapq.heappop(heap)  # stale
+                    continue
+                yield operator_id
+                passed.append(heapq.heappop(heap))
+        finally:
+            for rank in passed:
+                heapq.heappush(heap, rank)
+
+    def ranks(self) -> list[Rank]:
+        return sorted(self._ranks.values())
+
+    def _check(self) -> None:
+        live = [rank for rank in self._heap if self._ranks.get(rank[-1]) == rank]
+        assert sorted(set(live)) == sorted(self._ranks.values())
+
+
+RankedView = SortedView | HeapView
+
+
 class RankedStrategy:
     """A strategy whose order is a sort key of the operator (and the requirement).
 
@@ -96,11 +168,13 @@ class RankedStrategy:
     """
 
     name = "ranked"
+    # A heap unless a subclass needs to start the walk mid-order.
+    view_type: type[SortedView] | type[HeapView] = HeapView
 
     def __init__(self) -> None:
         self._free: dict[str, OperatorView] = {}
         # requirement → view, least recently used first; () is kept always
-        self._views: dict[Requirement, RankedView] = {(): RankedView(())}
+        self._views: dict[Requirement, RankedView] = {(): self.view_type(())}
         # operator id → the views it is in
         self._member_of: dict[str, list[RankedView]] = {}
 
@@ -150,7 +224,7 @@ class RankedStrategy:
         if len(self._views) > MAX_VIEWS:
             oldest = next(r for r in self._views if r)
             self._close_view(self._views.pop(oldest))
-        view = self._views[requirement] = RankedView(requirement)
+        view = self._views[requirement] = self.view_type(requirement)
         for operator_id, operator in self._free.items():
             if meets(operator.skills, requirement):
                 view.put(operator_id, self.rank(operator, requirement))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, Requirement
+from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, Requirement, SortedView
 
 if TYPE_CHECKING:
     from omniroute.model import Conversation
@@ -27,6 +27,7 @@ class RoundRobin(RankedStrategy):
     """
 
     name = "round_robin"
+    view_type = SortedView
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,4 +40,5 @@ class RoundRobin(RankedStrategy):
         self._last = (operator.joined, operator.id)
 
     def _walk(self, view: RankedView) -> Iterator[str]:
+        assert isinstance(view, SortedView)
         return view.ids() if self._last is None else view.ids_after(self._last)
