@@ -170,6 +170,8 @@ class RankedStrategy:
     name = "ranked"
     # A heap unless a subclass needs to start the walk mid-order.
     view_type: type[SortedView] | type[HeapView] = HeapView
+    # False when the rank ignores the requirement: then one rank serves every view.
+    rank_uses_requirement = False
 
     def __init__(self) -> None:
         self._free: dict[str, OperatorView] = {}
@@ -194,8 +196,13 @@ class RankedStrategy:
         if views is None:
             self.add(operator)
             return
-        for view in views:
-            view.put(operator.id, self.rank(operator, view.requirement))
+        if self.rank_uses_requirement:
+            for view in views:
+                view.put(operator.id, self.rank(operator, view.requirement))
+        else:
+            rank = self.rank(operator, ())
+            for view in views:
+                view.put(operator.id, rank)
 
     def discard(self, operator_id: str) -> None:
         self._free.pop(operator_id, None)

@@ -29,6 +29,7 @@ class SkillBased(RankedStrategy):
     """
 
     name = "skill_based"
+    rank_uses_requirement = True
 
     def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         skills = operator.skills
