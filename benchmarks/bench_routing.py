@@ -35,10 +35,10 @@ strategy itself); nobody waits in ``live``. The 100 000 waiting conversations si
 in a second group, ``main``, that these operators do not serve. One decision is
 ``submit()`` of a new ``live`` conversation, which the group's strategy gives to a
 free operator (``Assigned``), then ``finish()`` of a random active conversation
-(``Finished``), so the load stays at N. omniroute asks the strategy's per-profile
-sorted indexes for the first candidate; the naive router scans all N operators for
-the best by the strategy's order. Round-robin's naive scan starts after the
-operator served last and stops at the first that may take the conversation; with
+(``Finished``), so the load stays at N. omniroute asks the strategy's index of the
+free operators who meet the requirement for the first candidate; the naive router
+scans all N operators for the best by the strategy's order. Round-robin's naive scan
+starts after the operator served last and stops at the first that may take the conversation; with
 most operators free that is the next one or two, so that baseline does not grow
 with N and is not the list scan the other three pay for.
 
@@ -271,7 +271,8 @@ in all (about 1 of 3 each, placed by the strategy); nobody waits in "live". The
 {waiting} waiting conversations sit in group "main", which these operators do not
 serve. One decision = submit() of a new conversation, which the strategy gives to
 a free operator (Assigned), then finish() of a random active one (Finished).
-omniroute: the strategy's sorted index per skill profile proposes the candidate.
+omniroute: the strategy's index of free operators meeting the requirement proposes
+the candidate.
 Naive: a scan of all N operators for the best by the strategy's order, except
 round-robin, which scans from the operator after the last one served and stops at
 the first that may take it; with most operators free that is the next one or two,
