@@ -24,6 +24,7 @@ from omniroute.errors import (
 from omniroute.events import (
     Abandoned,
     Assigned,
+    ConversationEvent,
     Event,
     Finished,
     GroupAdded,
@@ -49,6 +50,7 @@ __all__ = [
     "CapacityError",
     "Channel",
     "Conversation",
+    "ConversationEvent",
     "ConversationInfo",
     "ConversationState",
     "DuplicateConversation",

@@ -14,6 +14,7 @@ from omniroute.model import Operator, Status
 __all__ = [
     "Abandoned",
     "Assigned",
+    "ConversationEvent",
     "Event",
     "Finished",
     "GroupAdded",
@@ -36,60 +37,54 @@ class Event:
 
 
 @attrs.frozen(kw_only=True)
-class Queued(Event):
-    """A submitted conversation found nobody free and waits at ``position`` (1-based)."""
+class ConversationEvent(Event):
+    """Fields every event about one conversation has."""
 
     conversation_id: str
     group: str
     channel: str
+
+
+@attrs.frozen(kw_only=True)
+class Queued(ConversationEvent):
+    """A submitted conversation found nobody free and waits at ``position`` (1-based)."""
+
     position: int
 
 
 @attrs.frozen(kw_only=True)
-class Assigned(Event):
+class Assigned(ConversationEvent):
     """A conversation was given to an operator after waiting ``waited`` seconds."""
 
-    conversation_id: str
     operator_id: str
-    group: str
-    channel: str
     waited: float
 
 
 @attrs.frozen(kw_only=True)
-class Requeued(Event):
+class Requeued(ConversationEvent):
     """An operator went OFFLINE or was removed; their conversation waits again.
 
     It keeps its original waiting start, so it goes back ahead of later arrivals;
     ``waited`` counts from that start.
     """
 
-    conversation_id: str
     operator_id: str
-    group: str
-    channel: str
     position: int
     waited: float
 
 
 @attrs.frozen(kw_only=True)
-class Finished(Event):
+class Finished(ConversationEvent):
     """The operator finished a conversation after handling it ``handle_time`` seconds."""
 
-    conversation_id: str
     operator_id: str
-    group: str
-    channel: str
     handle_time: float
 
 
 @attrs.frozen(kw_only=True)
-class Abandoned(Event):
+class Abandoned(ConversationEvent):
     """The customer left while waiting, after ``waited`` seconds."""
 
-    conversation_id: str
-    group: str
-    channel: str
     waited: float
 
 

@@ -32,6 +32,7 @@ from omniroute.errors import (
 from omniroute.events import (
     Abandoned,
     Assigned,
+    ConversationEvent,
     Event,
     Finished,
     GroupAdded,
@@ -372,18 +373,7 @@ class Router:
             self._reindex(op)
         else:
             position = self._room.push(ticket)
-            events.append(
-                Queued(
-                    seq=self._seq(),
-                    time=now,
-                    conversation_id=ticket.id,
-                    group=ticket.group,
-                    channel=ticket.channel,
-                    position=position,
-                )
-            )
-            if self._debug:
-                self._log.debug("queued", conversation_id=ticket.id, position=position)
+            self._record(events, Queued, ticket, now, position=position)
         return self._emit(events)
 
     def finish(self, conversation_id: str) -> list[Event]:
@@ -401,19 +391,9 @@ class Router:
         op.release(ticket, now)
         self._end(ticket)
         assert ticket.assigned_at is not None
-        events: list[Event] = [
-            Finished(
-                seq=self._seq(),
-                time=now,
-                conversation_id=ticket.id,
-                operator_id=op.id,
-                group=ticket.group,
-                channel=ticket.channel,
-                handle_time=now - ticket.assigned_at,
-            )
-        ]
-        if self._debug:
-            self._log.debug("finished", conversation_id=ticket.id, operator_id=op.id)
+        events: list[Event] = []
+        handle_time = now - ticket.assigned_at
+        self._record(events, Finished, ticket, now, operator_id=op.id, handle_time=handle_time)
         self._fill(op, now, events)
         self._reindex(op)
         return self._emit(events)
@@ -426,20 +406,9 @@ class Router:
         now = self._now()
         self._room.remove(ticket)
         self._end(ticket)
-        if self._debug:
-            self._log.debug("abandoned", conversation_id=ticket.id)
-        return self._emit(
-            [
-                Abandoned(
-                    seq=self._seq(),
-                    time=now,
-                    conversation_id=ticket.id,
-                    group=ticket.group,
-                    channel=ticket.channel,
-                    waited=now - ticket.enqueued_at,
-                )
-            ]
-        )
+        events: list[Event] = []
+        self._record(events, Abandoned, ticket, now, waited=now - ticket.enqueued_at)
+        return self._emit(events)
 
     def tick(self) -> list[Event]:
         """Fire the timers that are due.
@@ -538,19 +507,30 @@ class Router:
         ticket.assigned_at = now
         op.take(ticket)
         self._groups[ticket.group].strategy.assigned(op, ticket.conversation)
+        waited = now - ticket.enqueued_at
+        self._record(events, Assigned, ticket, now, operator_id=op.id, waited=waited)
+
+    def _record(
+        self,
+        events: list[Event],
+        kind: type[ConversationEvent],
+        ticket: Ticket,
+        now: float,
+        **fields: Any,
+    ) -> None:
+        """Append a conversation event (and log it at debug, bound with its ids)."""
         events.append(
-            Assigned(
+            kind(
                 seq=self._seq(),
                 time=now,
                 conversation_id=ticket.id,
-                operator_id=op.id,
                 group=ticket.group,
                 channel=ticket.channel,
-                waited=now - ticket.enqueued_at,
+                **fields,
             )
         )
         if self._debug:
-            self._log.debug("assigned", conversation_id=ticket.id, operator_id=op.id)
+            self._log.debug(kind.__name__.lower(), conversation_id=ticket.id, **fields)
 
     def _fill(self, op: OperatorState, now: float, events: list[Event]) -> None:
         """Give ``op`` the best waiting conversations it may take, while it has room.
@@ -616,20 +596,11 @@ class Router:
             self._room.push(ticket)
         # Positions are read once all are back, so none is stale.
         for ticket in tickets:
-            events.append(
-                Requeued(
-                    seq=self._seq(),
-                    time=now,
-                    conversation_id=ticket.id,
-                    operator_id=op.id,
-                    group=ticket.group,
-                    channel=ticket.channel,
-                    position=ticket.line.position(ticket),
-                    waited=now - ticket.enqueued_at,
-                )
+            position = ticket.line.position(ticket)
+            waited = now - ticket.enqueued_at
+            self._record(
+                events, Requeued, ticket, now, operator_id=op.id, position=position, waited=waited
             )
-            if self._debug:
-                self._log.debug("requeued", conversation_id=ticket.id, operator_id=op.id)
         return tickets
 
     def _route_requeued(self, tickets: list[Ticket], now: float, events: list[Event]) -> None:
