@@ -40,6 +40,7 @@ def fingerprint(router: Router) -> Any:
         list(router.operators()),
         list(router.conversations()),
         router.queue_lengths(),
+        router.now,
         router._event_seq,
         router._ticket_seq,
         router._joined,

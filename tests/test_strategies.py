@@ -256,3 +256,16 @@ def test_round_robin_ring_spans_skill_profiles() -> None:
     assert spread(router, 5) == ["o0", "o1", "o2", "o3", "o0"]
     got = [assigned_to(router.submit(chat(f"d{i}", requires={"de": 2}))) for i in range(3)]
     assert got == ["o1", "o3", "o1"]
+
+
+@pytest.mark.parametrize("make", [LeastLoaded, LongestIdle, SkillBased])
+def test_a_rank_that_comes_back_is_not_proposed_twice(make: type) -> None:
+    """Taking and finishing at the same instant restores the old rank; the heap must
+    still hold one live entry per operator."""
+    router = team(make(), operators=2, total=3)
+    strategy = router.group("g").strategy
+    for i in range(3):
+        router.submit(chat(f"c{i}"))
+        router.finish(f"c{i}")
+    assert sorted(strategy.candidates(chat("probe"))) == ["o0", "o1"]
+    router._check()

@@ -160,7 +160,10 @@ class Capacity:
         return problems
 
     def utilisation(self, active: int, units_used: int) -> float:
-        """The share of the tightest of ``total`` and ``units`` in use, in [0, 1]."""
+        """The share of the tightest of ``total`` and ``units`` in use, in [0, 1].
+
+        The Router reports 1.0 instead while an exclusive conversation is held.
+        """
         share = 0.0
         if self.total is not None:
             share = active / self.total

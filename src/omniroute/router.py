@@ -354,7 +354,6 @@ class Router:
         if conversation.id in self._tickets:
             raise DuplicateConversation(f"conversation {conversation.id!r} is already live")
         group = self._group(conversation.group)
-        now = self._now()
         room = self._room
         channel = conversation.channel
         line = room.find(group.id, channel, conversation.requirement)
@@ -363,6 +362,7 @@ class Router:
         op = None if line else self._pick(conversation)
         if line is None:
             line = room.line_for(group.id, channel, conversation.requirement)
+        now = self._now()
         self._ticket_seq += 1
         ticket = Ticket(conversation, self._ticket_seq, now, line)
         self._tickets[ticket.id] = ticket
@@ -445,9 +445,13 @@ class Router:
         the lines of one group or of all groups. Cost ``O(q log l)`` to exhaust.
         """
         group_ids = [self._group(group).id] if group is not None else list(self._groups)
+        return self._waiting_in(group_ids)
+
+    def _waiting_in(self, group_ids: list[str]) -> Iterator[ConversationInfo]:
+        # A generator, so the lines are read when iteration starts, not when asked.
         lines = [line for g in group_ids for line in self._room.lines_of(g) if line]
-        merged = heapq.merge(*lines, key=lambda t: t.key[:3])
-        return (self._info(ticket) for ticket in merged)
+        for ticket in heapq.merge(*lines, key=lambda t: t.key[:3]):
+            yield self._info(ticket)
 
     def position(self, conversation_id: str) -> int | None:
         """1-based place of a waiting conversation in its line, or None if it is not

@@ -1,15 +1,18 @@
 """The index shared by the built-in strategies.
 
-Free operators are ranked in a SortedList per *requirement*: one for conversations
-that require nothing (every free operator), and one for each distinct set of required
-skills seen, holding only the operators who meet it. A decision walks one list from
-its start, so operators who lack a required skill are never looked at — without
+Free operators are ranked in one *view* per requirement: one for conversations that
+require nothing (every free operator), and one for each distinct set of required
+skills seen, holding only the operators who meet it. A decision walks one view from
+its best end, so operators who lack a required skill are never looked at — without
 this, an operator who lacks a skill never gets work, stays the least loaded, and
-would be scanned past on every decision.
+would be scanned past on every decision. A view is a heap (:class:`HeapView`) for
+strategies whose ranks follow the load, or a SortedList (:class:`SortedView`) where
+the walk must start mid-order, as round-robin's does.
 
 Requirement sets are few in practice (they come from routing rules), so an operator's
-load change updates a handful of lists. The lists of the least recently used
-requirements are dropped beyond :data:`MAX_VIEWS`, and rebuilt if they come back.
+load change updates a handful of views. Beyond :data:`MAX_VIEWS` requirement views
+(the no-requirement view is not counted), the least recently used is dropped, and
+rebuilt if it comes back.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ Rank = tuple[Any, ...]
 Requirement = tuple[tuple[str, int], ...]
 
 MAX_VIEWS = 64
-"""How many requirement lists a strategy keeps before dropping the least recent."""
+"""How many requirement views a strategy keeps, besides the no-requirement one."""
 
 
 def meets(skills: Mapping[str, int], requirement: Requirement) -> bool:
@@ -95,8 +98,9 @@ class HeapView:
 
     Ranks change on every assignment, so changes must be cheap: a change pushes the
     new rank (``O(log n)`` in C) and leaves the old one behind, recognised as stale
-    because it no longer matches the operator's current rank and dropped when it
-    surfaces. The heap is rebuilt when stale entries outnumber live ones.
+    because it is not the very object recorded as the operator's current rank, and
+    dropped when it surfaces. The heap is rebuilt when stale entries outnumber live
+    ones. Finding the first candidate is ``O(1)`` amortised.
     """
 
     __slots__ = ("_heap", "_ranks", "requirement")
@@ -139,8 +143,9 @@ class HeapView:
             while heap:
                 top = heap[0]
                 operator_id = top[-1]
-                current = ranks.get(operator_id)
-                if current is not top and current != top:
+                # Identity, not equality: a rank that comes back to an earlier value
+                # is a new object, so the old copy stays stale and is never doubled.
+                if ranks.get(operator_id) is not top:
                     heapq.heappop(heap)  # stale
                     continue
                 yield operator_id
@@ -153,8 +158,8 @@ class HeapView:
         return sorted(self._ranks.values())
 
     def _check(self) -> None:
-        live = [rank for rank in self._heap if self._ranks.get(rank[-1]) == rank]
-        assert sorted(set(live)) == sorted(self._ranks.values())
+        live = [rank for rank in self._heap if self._ranks.get(rank[-1]) is rank]
+        assert sorted(live) == sorted(self._ranks.values())
 
 
 RankedView = SortedView | HeapView

@@ -48,7 +48,8 @@ class OperatorView(Protocol):
 
     @property
     def utilisation(self) -> float:
-        """Share of the operator's tightest overall limit (total or units) in use."""
+        """Share of the operator's tightest overall limit (total or units) in use;
+        1.0 while they hold an exclusive conversation."""
 
     @property
     def idle_since(self) -> float:
@@ -68,7 +69,10 @@ class Strategy(Protocol):
     changes, ``discard`` when it stops being free (full, AWAY, OFFLINE, removed),
     and ``assigned`` after each assignment in the group. ``candidates`` is called
     once per routing decision and consumed lazily: the Router stops at the first
-    operator that can take the conversation and never changes state while iterating.
+    operator that can take the conversation, closes the iterator if it has a
+    ``close`` method (so a generator may restore what it moved), and never changes
+    state while iterating. Only ``candidates`` may raise without harm, and only
+    from :meth:`~omniroute.Router.submit`.
     """
 
     name: str
