@@ -269,3 +269,27 @@ def test_a_rank_that_comes_back_is_not_proposed_twice(make: type) -> None:
         router.finish(f"c{i}")
     assert sorted(strategy.candidates(chat("probe"))) == ["o0", "o1"]
     router._check()
+
+
+@pytest.mark.parametrize("make", [RoundRobin, LeastLoaded, SkillBased])
+def test_least_recently_used_requirement_views_are_dropped_and_rebuilt(
+    make: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omniroute.strategies import _ranked
+
+    monkeypatch.setattr(_ranked, "MAX_VIEWS", 2)
+    router = Router(clock=FakeClock())
+    router.add_group(Group("g", strategy=make()))
+    for i in range(4):
+        router.add_operator(
+            Operator(f"o{i}", groups={"g"}, skills={"de": i}, capacity=Capacity(total=20))
+        )
+        router.set_status(f"o{i}", Status.ONLINE)
+    strategy = router.group("g").strategy
+    for round_ in range(3):
+        for level in (0, 1, 2, 3):
+            router.submit(chat(f"c{round_}-{level}", requires={"de": level}))
+            router._check()
+    assert len(strategy._views) <= 3  # the no-requirement view and two others
+    assert set(strategy.candidates(chat("probe", requires={"de": 2}))) == {"o2", "o3"}
+    assert set(strategy.candidates(chat("probe", requires={"de": 0}))) == {"o0", "o1", "o2", "o3"}
