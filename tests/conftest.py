@@ -15,14 +15,14 @@ from tests.helpers import FakeClock
 
 settings.register_profile(
     "default",
-    max_examples=400,
+    max_examples=600,
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "ci",
-    max_examples=250,
+    max_examples=600,
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
