@@ -26,7 +26,7 @@ class Line:
     ``push``, ``remove``, ``pop`` and ``position`` cost ``O(log n)``; ``head`` ``O(1)``.
     """
 
-    __slots__ = ("_entries", "channel", "group", "requirement", "requires")
+    __slots__ = ("_entries", "channel", "group", "requirement", "requires", "size")
 
     def __init__(self, group: str, channel: str, requirement: Requirement) -> None:
         self.group = group
@@ -34,9 +34,10 @@ class Line:
         self.requirement = requirement
         self.requires = dict(requirement)
         self._entries: SortedList = SortedList()
+        self.size = 0  # read on every decision: cheaper than len() through SortedList
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self.size
 
     def __iter__(self) -> Iterator[Ticket]:
         for entry in self._entries:
@@ -48,15 +49,18 @@ class Line:
         key = ticket.key
         # Most arrivals join the tail: their place is the length, and skipping
         # positional lookups spares SortedList its positional index on the hot path.
-        at_tail = not entries or entries[-1] < key
+        at_tail = not self.size or entries[-1] < key
         entries.add(key)
-        return len(entries) if at_tail else int(entries.bisect_left(key)) + 1
+        self.size += 1
+        return self.size if at_tail else int(entries.bisect_left(key)) + 1
 
     def remove(self, ticket: Ticket) -> None:
         self._entries.remove(ticket.key)
+        self.size -= 1
 
     def pop(self) -> Ticket:
         ticket: Ticket = self._entries.pop(0)[-1]
+        self.size -= 1
         return ticket
 
     def head(self) -> Ticket:
@@ -69,6 +73,7 @@ class Line:
 
     def _check(self) -> None:
         self._entries._check()
+        assert self.size == len(self._entries)
         for entry in self._entries:
             assert entry[-1].key is entry
             assert entry[-1].line is self

@@ -359,7 +359,7 @@ class Router:
         line = room.find(group.id, channel, conversation.requirement)
         # A non-empty line proves nobody free may take this line: skip the search.
         # The search runs before anything changes, in case a host strategy raises.
-        op = None if line else self._pick(conversation)
+        op = None if line is not None and line.size else self._pick(conversation)
         if line is None:
             line = room.line_for(group.id, channel, conversation.requirement)
         now = self._now()
@@ -547,7 +547,7 @@ class Router:
             best: Line | None = None
             best_key = None
             for line in lines:
-                if line and op.fits(line.channel):
+                if line.size and op.fits(line.channel):
                     key = line.head().key
                     if best_key is None or key < best_key:
                         best, best_key = line, key

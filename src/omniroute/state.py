@@ -64,6 +64,7 @@ class OperatorState:
         "capacity",
         "conversations",
         "free",
+        "has_room",
         "holds_exclusive",
         "lines",
         "lines_version",
@@ -80,6 +81,7 @@ class OperatorState:
         self._joined = joined
         self._idle_since = now
         self._utilisation = 0.0
+        self.has_room = True
         self.operator = operator
         self.capacity: Capacity = operator.capacity
         self.status = Status.OFFLINE
@@ -96,6 +98,7 @@ class OperatorState:
         # the waiting lines this operator's groups and skills make eligible, cached
         self.lines: list[Line] = []
         self.lines_version = -1
+        self._measure()
 
     # -- OperatorView -------------------------------------------------------------
 
@@ -116,12 +119,14 @@ class OperatorState:
         return self._utilisation
 
     def _measure(self) -> None:
+        """Recompute what follows from the load, once per change rather than per read."""
+        capacity = self.capacity
+        holds_exclusive = self.holds_exclusive > 0
         # An exclusive conversation blocks everything else: the operator is full.
         self._utilisation = (
-            1.0
-            if self.holds_exclusive
-            else self.capacity.utilisation(self.n_active, self.units_used)
+            1.0 if holds_exclusive else capacity.utilisation(self.n_active, self.units_used)
         )
+        self.has_room = capacity.has_room(self.n_active, self.units_used, holds_exclusive)
 
     @property
     def idle_since(self) -> float:
@@ -135,9 +140,7 @@ class OperatorState:
 
     def can_receive(self) -> bool:
         """ONLINE with room for some channel: what puts it in strategy indexes."""
-        return self.status is Status.ONLINE and self.capacity.has_room(
-            self.n_active, self.units_used, self.holds_exclusive > 0
-        )
+        return self.status is Status.ONLINE and self.has_room
 
     def fits(self, channel: str) -> bool:
         return self.capacity.fits(

@@ -36,6 +36,9 @@ class RoundRobin(RankedStrategy):
     def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         return (operator.joined, operator.id)
 
+    def update(self, operator: OperatorView) -> None:
+        """Nothing to do: the ring order does not follow the load."""
+
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         self._last = (operator.joined, operator.id)
 
