@@ -543,7 +543,7 @@ class Router:
         """
         lines = self._lines_for(op)
         room = self._room
-        while op.can_receive():
+        while op.status is ONLINE and op.has_room:  # op.can_receive(), inlined
             best: Line | None = None
             best_key = None
             for line in lines:
@@ -569,7 +569,7 @@ class Router:
 
     def _reindex(self, op: OperatorState) -> None:
         """Tell the operator's strategies about its new load or status."""
-        free = op.can_receive()
+        free = op.status is ONLINE and op.has_room  # op.can_receive(), inlined
         if free:
             if op.free:
                 for strategy in op.strategies:

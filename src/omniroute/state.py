@@ -123,10 +123,12 @@ class OperatorState:
         capacity = self.capacity
         holds_exclusive = self.holds_exclusive > 0
         # An exclusive conversation blocks everything else: the operator is full.
-        self._utilisation = (
-            1.0 if holds_exclusive else capacity.utilisation(self.n_active, self.units_used)
-        )
-        self.has_room = capacity.has_room(self.n_active, self.units_used, holds_exclusive)
+        if holds_exclusive:
+            self._utilisation = 1.0
+            self.has_room = False
+        else:
+            self._utilisation = capacity.utilisation(self.n_active, self.units_used)
+            self.has_room = capacity.has_room(self.n_active, self.units_used, False)
 
     @property
     def idle_since(self) -> float:
