@@ -89,7 +89,7 @@ class Router:
         self._log = logger if logger is not None else library_logger()
         # Decisions are logged at debug; skip building those calls when nobody listens.
         self._debug = _debug_enabled(self._log)
-        self._last_time = float("-inf")
+        self._last_time = float(clock())
         self._event_seq = 0
         self._ticket_seq = 0
         self._joined = 0
