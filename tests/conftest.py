@@ -1,7 +1,7 @@
 """Shared fixtures and hypothesis profiles.
 
-``HYPOTHESIS_PROFILE=ci`` (set by ``make test`` under CI) runs fewer examples; the
-default profile runs more. Neither runs zero.
+``default`` and ``ci`` (chosen when ``CI`` is set) run 600 examples of up to 50 steps,
+about ten seconds in all; ``HYPOTHESIS_PROFILE=thorough`` runs 2000 of up to 80.
 """
 
 from __future__ import annotations
