@@ -37,14 +37,41 @@ from omniroute import (
     Router,
     Status,
 )
-from omniroute.strategies import LeastLoaded, LongestIdle, RoundRobin, SkillBased
+from omniroute.strategies import LeastLoaded, LongestIdle, OperatorView, RoundRobin, SkillBased
 from tests.helpers import FakeClock, fingerprint
 
 GROUPS = ["g0", "g1", "g2"]
 OPERATORS = ["o0", "o1", "o2", "o3", "o4"]
 CHANNELS = ["chat", "voice", "email"]
 SKILLS = ["ru", "billing"]
-STRATEGIES = [RoundRobin, LeastLoaded, LongestIdle, SkillBased]
+
+
+class Chaotic:
+    """A careless host strategy: proposes everyone it ever heard of, busy or not,
+    plus an unknown id. The Router alone must keep every limit and requirement."""
+
+    name = "chaotic"
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def add(self, operator: OperatorView) -> None:
+        self.seen.add(operator.id)
+
+    def update(self, operator: OperatorView) -> None:
+        self.seen.add(operator.id)
+
+    def discard(self, operator_id: str) -> None:
+        pass
+
+    def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
+        pass
+
+    def candidates(self, conversation: Conversation) -> list[str]:
+        return ["ghost", *sorted(self.seen, reverse=True)]
+
+
+STRATEGIES = [RoundRobin, LeastLoaded, LongestIdle, SkillBased, Chaotic]
 
 skills = st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 3), max_size=2)
 requirements = st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 3), min_size=1, max_size=1)
