@@ -15,6 +15,7 @@ import attrs
 from omniroute._frozen import frozen_map
 from omniroute.capacity import Capacity
 from omniroute.errors import ValidationError
+from omniroute.skills import Requirement
 from omniroute.strategies.base import Strategy
 from omniroute.strategies.least_loaded import LeastLoaded
 
@@ -85,7 +86,7 @@ class Conversation:
     requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map, kw_only=True)
     created_at: float | None = attrs.field(default=None, kw_only=True)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_map, kw_only=True)
-    requirement: tuple[tuple[str, int], ...] = attrs.field(init=False, repr=False, eq=False)
+    requirement: Requirement = attrs.field(init=False, repr=False, eq=False)
     """``requires`` as a sorted tuple: the key lines and strategy indexes use."""
 
     def __attrs_post_init__(self) -> None:

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedList
 
+from omniroute.skills import Requirement
 from omniroute.state import Ticket
 
 __all__ = ["Line", "WaitingRoom"]
-
-Requirement = tuple[tuple[str, int], ...]
 
 
 class Line:
@@ -26,13 +25,12 @@ class Line:
     ``push``, ``remove``, ``pop`` and ``position`` cost ``O(log n)``; ``head`` ``O(1)``.
     """
 
-    __slots__ = ("_entries", "channel", "group", "requirement", "requires", "size")
+    __slots__ = ("_entries", "channel", "group", "requirement", "size")
 
     def __init__(self, group: str, channel: str, requirement: Requirement) -> None:
         self.group = group
         self.channel = channel
         self.requirement = requirement
-        self.requires = dict(requirement)
         self._entries: SortedList = SortedList()
         self.size = 0  # read on every decision: cheaper than len() through SortedList
 

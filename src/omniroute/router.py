@@ -47,6 +47,7 @@ from omniroute.events import (
 from omniroute.lifecycle import ConversationState, require
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.queue import Line, WaitingRoom
+from omniroute.skills import meets
 from omniroute.state import OperatorState, Ticket
 from omniroute.views import ConversationInfo, OperatorInfo
 
@@ -483,7 +484,7 @@ class Router:
         """The first candidate of the group's strategy that may take ``conversation``."""
         group = conversation.group
         channel = conversation.channel
-        requires = conversation.requires
+        requirement = conversation.requirement
         operators = self._operators
         candidates = iter(self._groups[group].strategy.candidates(conversation))
         try:
@@ -495,7 +496,7 @@ class Router:
                     and op.free
                     and group in op.operator.groups
                     and op.fits(channel)
-                    and (not requires or op.qualifies(requires))
+                    and (not requirement or meets(op.operator.skills, requirement))
                 ):
                     return op
             return None
@@ -562,7 +563,7 @@ class Router:
                 line
                 for group_id in sorted(op.operator.groups)
                 for line in self._room.lines_of(group_id)
-                if op.qualifies(line.requires)
+                if meets(op.operator.skills, line.requirement)
             ]
             op.lines_version = self._room.version
         return op.lines

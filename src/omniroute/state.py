@@ -153,13 +153,6 @@ class OperatorState:
             self.holds_exclusive > 0,
         )
 
-    def qualifies(self, requires: Mapping[str, int]) -> bool:
-        skills = self.operator.skills
-        for skill, level in requires.items():  # noqa: SIM110 - faster than all() here
-            if skills.get(skill, -1) < level:
-                return False
-        return True
-
     def take(self, ticket: Ticket) -> None:
         channel = ticket.channel
         capacity = self.capacity

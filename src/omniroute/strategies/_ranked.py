@@ -18,10 +18,12 @@ rebuilt if it comes back.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
+
+from omniroute.skills import Requirement, meets
 
 if TYPE_CHECKING:
     from omniroute.model import Conversation
@@ -30,17 +32,9 @@ if TYPE_CHECKING:
 # A rank ends with the operator's join number and id, so ranks are unique and ties
 # are broken deterministically.
 Rank = tuple[Any, ...]
-Requirement = tuple[tuple[str, int], ...]
 
 MAX_VIEWS = 64
 """How many requirement views a strategy keeps, besides the no-requirement one."""
-
-
-def meets(skills: Mapping[str, int], requirement: Requirement) -> bool:
-    for skill, level in requirement:  # noqa: SIM110 - faster than all() here
-        if skills.get(skill, -1) < level:
-            return False
-    return True
 
 
 class SortedView:

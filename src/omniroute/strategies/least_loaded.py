@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedStrategy, Requirement
+from omniroute.skills import Requirement
+from omniroute.strategies._ranked import Rank, RankedStrategy
 
 if TYPE_CHECKING:
     from omniroute.strategies.base import OperatorView

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, Requirement, SortedView
+from omniroute.skills import Requirement
+from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, SortedView
 
 if TYPE_CHECKING:
     from omniroute.model import Conversation
