@@ -32,8 +32,8 @@ def fingerprint(router: Router) -> Any:
     for group in router.groups():
         s: Any = group.strategy
         state = {k: repr(getattr(s, k)) for k in ("_last",) if hasattr(s, k)}
-        if hasattr(s, "_buckets"):
-            state["buckets"] = {p: list(b.ranks()) for p, b in s._buckets.items()}
+        if hasattr(s, "_views"):
+            state["views"] = {r: view.ranks() for r, view in s._views.items()}
         strategies.append((group.id, state))
     return (
         [g.id for g in router.groups()],
