@@ -15,6 +15,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from omniroute._logging import library_logger
@@ -58,6 +59,8 @@ def _debug_enabled(logger: Any) -> bool:
     is_enabled_for = getattr(logger, "is_enabled_for", None)
     return bool(is_enabled_for(logging.DEBUG)) if is_enabled_for is not None else True
 
+
+_order = attrgetter("order")
 
 QUEUED = ConversationState.QUEUED
 ASSIGNED = ConversationState.ASSIGNED
@@ -451,7 +454,7 @@ class Router:
     def _waiting_in(self, group_ids: list[str]) -> Iterator[ConversationInfo]:
         # A generator, so the lines are read when iteration starts, not when asked.
         lines = [line for g in group_ids for line in self._room.lines_of(g) if line]
-        for ticket in heapq.merge(*lines, key=lambda t: t.key[:3]):
+        for ticket in heapq.merge(*lines, key=_order):
             yield self._info(ticket)
 
     def position(self, conversation_id: str) -> int | None:
@@ -585,7 +588,7 @@ class Router:
 
     def _end(self, ticket: Ticket) -> None:
         ticket.state = ConversationState.ENDED
-        ticket.key = ticket.key[:3]  # type: ignore[assignment]  # break the cycle for refcounting
+        ticket.key = ticket.order  # type: ignore[assignment]  # break the cycle for refcounting
         del self._tickets[ticket.id]
         self._live_in_group[ticket.group] -= 1
 
@@ -610,7 +613,7 @@ class Router:
 
     def _route_requeued(self, tickets: list[Ticket], now: float, events: list[Event]) -> None:
         """Offer requeued conversations to other free operators, best first."""
-        for ticket in sorted(tickets, key=lambda t: t.key[:3]):
+        for ticket in sorted(tickets, key=_order):
             line = ticket.line
             # Only a line's head can go; behind an older head nobody is free anyway.
             if ticket.state is not QUEUED or line.head() is not ticket:

@@ -51,6 +51,11 @@ class Ticket:
         self.operator: OperatorState | None = None
         self.assigned_at: float | None = None
 
+    @property
+    def order(self) -> tuple[int, float, int]:
+        """The line key without the ticket itself: comparable across lines."""
+        return self.key[:3]
+
 
 class OperatorState:
     """A live operator; it is also the read-only ``OperatorView`` strategies get."""
