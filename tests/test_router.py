@@ -33,7 +33,7 @@ class TestSubmit:
     def test_assigns_at_once_when_someone_is_free(self, clock: FakeClock) -> None:
         router = team(operators=1, clock=clock)
         clock.advance(5)
-        [event] = router.submit(chat("c1"))
+        _, event = router.submit(chat("c1"))
         assert event == Assigned(
             seq=event.seq,
             time=5.0,
@@ -48,7 +48,7 @@ class TestSubmit:
     def test_queues_when_everyone_is_full(self) -> None:
         router = team(operators=1)
         router.submit(chat("c1"))
-        [event] = router.submit(chat("c2"))
+        _, event = router.submit(chat("c2"))
         assert isinstance(event, Queued)
         assert (event.conversation_id, event.group, event.channel, event.position) == (
             "c2",
@@ -62,17 +62,17 @@ class TestSubmit:
         router = Router(clock=FakeClock())
         router.add_group(Group("g"))
         router.add_operator(Operator("ann", groups={"g"}))
-        assert kinds(router.submit(chat("c1"))) == ["Queued"]
+        assert kinds(router.submit(chat("c1"))) == ["Submitted", "Queued"]
 
     def test_positions_count_from_one(self) -> None:
         router = team(operators=0)
-        positions = [router.submit(chat(f"c{i}"))[0] for i in range(3)]
+        positions = [router.submit(chat(f"c{i}"))[-1] for i in range(3)]
         assert [e.position for e in positions if isinstance(e, Queued)] == [1, 2, 3]
 
     def test_higher_priority_queues_ahead(self) -> None:
         router = team(operators=0)
         router.submit(chat("low"))
-        [event] = router.submit(chat("high", priority=5))
+        _, event = router.submit(chat("high", priority=5))
         assert isinstance(event, Queued)
         assert event.position == 1
         assert router.position("low") == 2
@@ -85,11 +85,11 @@ class TestSubmit:
         router.add_operator(Operator("expert", groups={"g"}, skills={"ru": 5}))
         router.set_status("novice", Status.ONLINE)
         router.set_status("expert", Status.ONLINE)
-        [event] = router.submit(chat("c1", requires={"ru": 3}))
+        _, event = router.submit(chat("c1", requires={"ru": 3}))
         assert isinstance(event, Assigned)
         assert event.operator_id == "expert"
-        assert kinds(router.submit(chat("c2", requires={"ru": 3}))) == ["Queued"]
-        assert kinds(router.submit(chat("c3", requires={"de": 1}))) == ["Queued"]
+        assert kinds(router.submit(chat("c2", requires={"ru": 3}))) == ["Submitted", "Queued"]
+        assert kinds(router.submit(chat("c3", requires={"de": 1}))) == ["Submitted", "Queued"]
 
     def test_only_operators_of_the_group(self) -> None:
         router = Router(clock=FakeClock())
@@ -97,7 +97,7 @@ class TestSubmit:
         router.add_group(Group("support"))
         router.add_operator(Operator("ann", groups={"sales"}))
         router.set_status("ann", Status.ONLINE)
-        assert kinds(router.submit(chat("c1", group="support"))) == ["Queued"]
+        assert kinds(router.submit(chat("c1", group="support"))) == ["Submitted", "Queued"]
 
 
 class TestFinish:
@@ -189,7 +189,7 @@ class TestFinish:
         router.set_status("ann", Status.ONLINE)
         router.submit(Conversation("call", channel="voice", group="g"))
         for i in range(4):
-            assert kinds(router.submit(chat(f"c{i}"))) == ["Queued"]
+            assert kinds(router.submit(chat(f"c{i}"))) == ["Submitted", "Queued"]
         events = router.finish("call")
         assert kinds(events) == ["Finished", "Assigned", "Assigned", "Assigned"]
         assert router.queue_length("g") == 1
@@ -207,7 +207,7 @@ class TestFinish:
         with pytest.raises(KeyError, match="already finished or abandoned"):
             router.finish("c1")
         # and the id may be used again
-        assert kinds(router.submit(chat("c1"))) == ["Assigned"]
+        assert kinds(router.submit(chat("c1"))) == ["Submitted", "Assigned"]
 
 
 class TestAbandon:
@@ -257,7 +257,7 @@ class TestStatus:
             seq=changed.seq, time=0.0, operator_id="o0", previous=Status.ONLINE, status=Status.AWAY
         )
         assert router.operator("o0").conversations == ("c1",)
-        assert kinds(router.submit(chat("c2"))) == ["Queued"]
+        assert kinds(router.submit(chat("c2"))) == ["Submitted", "Queued"]
         assert kinds(router.finish("c1")) == ["Finished"]
         assert kinds(router.set_status("o0", "online")) == ["StatusChanged", "Assigned"]
 
@@ -329,7 +329,7 @@ class TestOperators:
         router.submit(chat("v1", group="vip"))
         events = router.update_operator(Operator("o0", groups={"vip"}))
         assert kinds(events) == ["OperatorUpdated", "Assigned"]
-        assert kinds(router.submit(chat("c1"))) == ["Queued"]
+        assert kinds(router.submit(chat("c1"))) == ["Submitted", "Queued"]
 
     def test_update_with_new_skills_unlocks_a_line(self) -> None:
         router = team(operators=1)
@@ -341,8 +341,8 @@ class TestOperators:
         router = team(operators=1, total=2)
         router.submit(chat("c1"))
         events = router.remove_operator("o0")
-        assert kinds(events) == ["Requeued", "OperatorRemoved"]
-        assert events[-1] == OperatorRemoved(seq=events[-1].seq, time=0.0, operator_id="o0")
+        assert kinds(events) == ["OperatorRemoved", "Requeued"]
+        assert events[0] == OperatorRemoved(seq=events[0].seq, time=0.0, operator_id="o0")
         assert router.position("c1") == 1
         with pytest.raises(KeyError, match="unknown operator 'o0'"):
             router.operator("o0")
@@ -392,7 +392,7 @@ class TestGroups:
         router.abandon("c1")
         router.remove_group("g")
         router.add_group(Group("g"))
-        assert kinds(router.submit(chat("c2"))) == ["Queued"]
+        assert kinds(router.submit(chat("c2"))) == ["Submitted", "Queued"]
         router._check()
 
     def test_submit_to_unknown_group(self) -> None:
@@ -474,7 +474,13 @@ class TestEventsAndTime:
         returned = router.set_status("ann", Status.ONLINE)
         returned += router.submit(chat("c1"))
         assert seen[2:] == returned
-        assert kinds(seen) == ["GroupAdded", "OperatorAdded", "StatusChanged", "Assigned"]
+        assert kinds(seen) == [
+            "GroupAdded",
+            "OperatorAdded",
+            "StatusChanged",
+            "Submitted",
+            "Assigned",
+        ]
 
     def test_on_event_is_called_after_state_changed(self) -> None:
         router: Router
@@ -514,12 +520,24 @@ class TestUnits:
         router.add_operator(Operator("ann", groups={"g"}, capacity=cap))
         router.set_status("ann", Status.ONLINE)
         for i in range(3):
-            assert kinds(router.submit(chat(f"c{i}"))) == ["Assigned"]
-        assert kinds(router.submit(Conversation("m1", channel="email", group="g"))) == ["Assigned"]
-        assert kinds(router.submit(Conversation("m2", channel="email", group="g"))) == ["Queued"]
-        assert kinds(router.submit(Conversation("v1", channel="voice", group="g"))) == ["Queued"]
+            assert kinds(router.submit(chat(f"c{i}"))) == ["Submitted", "Assigned"]
+        assert kinds(router.submit(Conversation("m1", channel="email", group="g"))) == [
+            "Submitted",
+            "Assigned",
+        ]
+        assert kinds(router.submit(Conversation("m2", channel="email", group="g"))) == [
+            "Submitted",
+            "Queued",
+        ]
+        assert kinds(router.submit(Conversation("v1", channel="voice", group="g"))) == [
+            "Submitted",
+            "Queued",
+        ]
         assert router.operator("ann").units_used == 100
-        assert kinds(router.submit(Conversation("s1", channel="sms", group="g"))) == ["Queued"]
+        assert kinds(router.submit(Conversation("s1", channel="sms", group="g"))) == [
+            "Submitted",
+            "Queued",
+        ]
 
 
 def test_an_exclusive_conversation_fills_the_operator() -> None:

@@ -14,7 +14,9 @@ from omniroute.errors import (
     FrozenMappingError,
     GroupInUse,
     InvalidTransition,
+    JournalError,
     OmnirouteError,
+    SnapshotError,
     UnknownConversation,
     UnknownGroup,
     UnknownId,
@@ -35,6 +37,7 @@ from omniroute.events import (
     Queued,
     Requeued,
     StatusChanged,
+    Submitted,
 )
 from omniroute.lifecycle import ConversationState
 from omniroute.model import Channel, Conversation, Group, Operator, Status
@@ -65,6 +68,7 @@ __all__ = [
     "GroupInUse",
     "GroupRemoved",
     "InvalidTransition",
+    "JournalError",
     "OmnirouteError",
     "Operator",
     "OperatorAdded",
@@ -74,8 +78,10 @@ __all__ = [
     "Queued",
     "Requeued",
     "Router",
+    "SnapshotError",
     "Status",
     "StatusChanged",
+    "Submitted",
     "UnknownConversation",
     "UnknownGroup",
     "UnknownId",

@@ -16,7 +16,9 @@ __all__ = [
     "FrozenMappingError",
     "GroupInUse",
     "InvalidTransition",
+    "JournalError",
     "OmnirouteError",
+    "SnapshotError",
     "UnknownConversation",
     "UnknownGroup",
     "UnknownId",
@@ -83,3 +85,14 @@ class FrozenMappingError(OmnirouteError, TypeError):
 
 class GroupInUse(OmnirouteError, ValueError):
     """The group cannot be removed while operators or conversations refer to it."""
+
+
+class SnapshotError(OmnirouteError, ValueError):
+    """Snapshot data cannot be restored: not JSON, an unknown or newer schema
+    version, a missing field, a wrong type, or state that contradicts itself.
+    The message names the path of the offending field."""
+
+
+class JournalError(OmnirouteError, ValueError):
+    """A journal of events cannot be replayed: an event is malformed, a sequence
+    number is missing, or re-running the calls gives different events."""

@@ -44,6 +44,7 @@ from omniroute.events import (
     Queued,
     Requeued,
     StatusChanged,
+    Submitted,
 )
 from omniroute.lifecycle import ConversationState, require
 from omniroute.model import Conversation, Group, Operator, Status
@@ -269,14 +270,13 @@ class Router:
         """
         op = self._operator(operator_id)
         now = self._now()
-        events: list[Event] = []
+        events: list[Event] = [OperatorRemoved(seq=self._seq(), time=now, operator_id=operator_id)]
         requeued = self._requeue_all(op, now, events)
         op.status = OFFLINE
         self._reindex(op)
         for group_id in op.operator.groups:
             self._members[group_id].discard(operator_id)
         del self._operators[operator_id]
-        events.append(OperatorRemoved(seq=self._seq(), time=now, operator_id=operator_id))
         self._route_requeued(requeued, now, events)
         if self._debug:
             self._log.debug("operator_removed", operator_id=operator_id)
@@ -348,8 +348,8 @@ class Router:
     # -- conversations -----------------------------------------------------------
 
     def submit(self, conversation: Conversation) -> list[Event]:
-        """Route a new conversation: ``Assigned`` if a free operator may take it now,
-        else ``Queued`` with its place in line.
+        """Route a new conversation: ``Submitted``, then ``Assigned`` if a free
+        operator may take it now, else ``Queued`` with its place in line.
 
         Cost ``O(log n + log q)`` when the strategy's first candidate fits.
         """
@@ -371,7 +371,16 @@ class Router:
         ticket = Ticket(conversation, self._ticket_seq, now, line)
         self._tickets[ticket.id] = ticket
         self._live_in_group[group.id] += 1
-        events: list[Event] = []
+        events: list[Event] = [
+            Submitted(
+                seq=self._seq(),
+                time=now,
+                conversation_id=ticket.id,
+                group=group.id,
+                channel=channel,
+                conversation=conversation,
+            )
+        ]
         if op is not None:
             self._assign(ticket, op, now, events)
             self._reindex(op)
