@@ -52,6 +52,11 @@ class Ticket:
         self.assigned_at: float | None = None
 
     @property
+    def seq(self) -> int:
+        """The submission number: unique, and the last tie-break in a line."""
+        return self.key[2]
+
+    @property
     def order(self) -> tuple[int, float, int]:
         """The line key without the ticket itself: comparable across lines."""
         return self.key[:3]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from omniroute.capacity import Capacity
     from omniroute.model import Conversation
 
-__all__ = ["OperatorView", "Strategy"]
+__all__ = ["OperatorView", "Strategy", "strategy_name"]
 
 
 class OperatorView(Protocol):
@@ -73,6 +73,13 @@ class Strategy(Protocol):
     ``close`` method (so a generator may restore what it moved), and never changes
     state while iterating. Only ``candidates`` may raise without harm, and only
     from :meth:`~omniroute.Router.submit`.
+
+    A strategy that remembers something its operators' state does not tell (as
+    round-robin remembers who was served last) should also define two optional
+    methods, so that snapshots carry that memory: ``dump_state()`` returning
+    JSON-ready data (or None for nothing to keep), and ``load_state(data)``, called
+    on a fresh instance before any operator is added, raising ``ValueError`` if the
+    data is malformed.
     """
 
     name: str
@@ -91,3 +98,8 @@ class Strategy(Protocol):
 
     def candidates(self, conversation: Conversation) -> Iterable[str]:
         """Ids of free operators, best first, for this conversation."""
+
+
+def strategy_name(strategy: Strategy) -> str:
+    """The name events and snapshots give a strategy."""
+    return getattr(strategy, "name", type(strategy).__name__)

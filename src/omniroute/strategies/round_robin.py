@@ -8,7 +8,7 @@ received the group's last conversation, so work is spread evenly whatever the lo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from omniroute.skills import Requirement
 from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, SortedView
@@ -46,3 +46,19 @@ class RoundRobin(RankedStrategy):
     def _walk(self, view: RankedView) -> Iterator[str]:
         assert isinstance(view, SortedView)
         return view.ids() if self._last is None else view.ids_after(self._last)
+
+    def dump_state(self) -> list[Any] | None:
+        """The ring position: ``[joined, id]`` of the operator served last."""
+        return None if self._last is None else list(self._last)
+
+    def load_state(self, state: Any) -> None:
+        """Take back what :meth:`dump_state` gave; ``ValueError`` if malformed."""
+        if not (
+            isinstance(state, list)
+            and len(state) == 2
+            and isinstance(state[0], int)
+            and not isinstance(state[0], bool)
+            and isinstance(state[1], str)
+        ):
+            raise ValueError(f"expected [joined, operator id], got {state!r}")
+        self._last = (state[0], state[1])
