@@ -1,4 +1,4 @@
-"""Small test helpers: a virtual clock, a state fingerprint, event filters."""
+"""Small test helpers: a state fingerprint, event filters, a ready team."""
 
 from __future__ import annotations
 
@@ -6,19 +6,9 @@ from typing import Any
 
 from omniroute import Capacity, Conversation, Event, Group, Operator, Router, Status
 from omniroute.strategies import Strategy
+from omniroute.testing import FakeClock
 
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+__all__ = ["FakeClock", "chat", "fingerprint", "kinds", "team"]
 
 
 def kinds(events: list[Event]) -> list[str]:
@@ -26,27 +16,14 @@ def kinds(events: list[Event]) -> list[str]:
 
 
 def fingerprint(router: Router) -> Any:
-    """Everything observable about a Router, plus the private counters and strategy
-    indexes, so a test can tell that a failed call changed nothing."""
-    strategies = []
+    """Everything a snapshot holds, plus the strategy indexes and the line cache
+    version, so a test can tell that a failed call changed nothing at all."""
+    views = []
     for group in router.groups():
         s: Any = group.strategy
-        state = {k: repr(getattr(s, k)) for k in ("_last",) if hasattr(s, k)}
         if hasattr(s, "_views"):
-            state["views"] = {r: view.ranks() for r, view in s._views.items()}
-        strategies.append((group.id, state))
-    return (
-        [g.id for g in router.groups()],
-        list(router.operators()),
-        list(router.conversations()),
-        router.queue_lengths(),
-        router.now,
-        router._event_seq,
-        router._ticket_seq,
-        router._joined,
-        router._room.version,
-        strategies,
-    )
+            views.append({r: view.ranks() for r, view in s._views.items()})
+    return router.snapshot(), views, router._room.version
 
 
 def team(

@@ -27,6 +27,7 @@ from omniroute import (
     ValidationError,
 )
 from omniroute.strategies import RoundRobin
+from omniroute.testing import check_invariants
 from tests.helpers import FakeClock, chat, fingerprint
 
 
@@ -119,7 +120,7 @@ def test_bad_call_raises_and_changes_nothing(
         call(router)
     assert words in str(raised.value)
     assert fingerprint(router) == before
-    router._check()
+    check_invariants(router)
 
 
 def test_errors_are_also_builtin_errors() -> None:

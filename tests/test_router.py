@@ -26,6 +26,7 @@ from omniroute import (
     StatusChanged,
 )
 from omniroute.strategies import LongestIdle, RoundRobin
+from omniroute.testing import check_invariants
 from tests.helpers import FakeClock, chat, kinds, team
 
 
@@ -393,7 +394,7 @@ class TestGroups:
         router.remove_group("g")
         router.add_group(Group("g"))
         assert kinds(router.submit(chat("c2"))) == ["Submitted", "Queued"]
-        router._check()
+        check_invariants(router)
 
     def test_submit_to_unknown_group(self) -> None:
         router = Router(clock=FakeClock())

@@ -16,6 +16,7 @@ from omniroute.strategies import (
     SkillBased,
     Strategy,
 )
+from omniroute.testing import check_invariants
 from tests.helpers import FakeClock, chat, team
 
 
@@ -162,7 +163,7 @@ class TestSkillBased:
             Operator("junior", groups={"g"}, skills={"billing": 7}, capacity=Capacity(total=3))
         )
         assert self.submit(router, "a", 6) == "junior"
-        router._check()
+        check_invariants(router)
 
 
 class FloodEveryone:
@@ -209,7 +210,7 @@ class TestHostStrategies:
         assert router.conversation("c0").operator_id == "full"
         assert assigned_to(router.submit(chat("c1"))) == "ok"
         assert assigned_to(router.submit(chat("c2"))) is None
-        router._check()
+        check_invariants(router)
 
 
 def _iterate(strategy: Strategy, conversation: Conversation) -> Iterator[str]:
@@ -268,7 +269,7 @@ def test_a_rank_that_comes_back_is_not_proposed_twice(make: type) -> None:
         router.submit(chat(f"c{i}"))
         router.finish(f"c{i}")
     assert sorted(strategy.candidates(chat("probe"))) == ["o0", "o1"]
-    router._check()
+    check_invariants(router)
 
 
 @pytest.mark.parametrize("make", [RoundRobin, LeastLoaded, SkillBased])
@@ -289,7 +290,7 @@ def test_least_recently_used_requirement_views_are_dropped_and_rebuilt(
     for round_ in range(3):
         for level in (0, 1, 2, 3):
             router.submit(chat(f"c{round_}-{level}", requires={"de": level}))
-            router._check()
+            check_invariants(router)
     assert len(strategy._views) <= 3  # the no-requirement view and two others
     assert set(strategy.candidates(chat("probe", requires={"de": 2}))) == {"o2", "o3"}
     assert set(strategy.candidates(chat("probe", requires={"de": 0}))) == {"o0", "o1", "o2", "o3"}

@@ -552,6 +552,7 @@ class Router:
         ``seq`` order; those the snapshot already includes are skipped. If the
         journal ends partway through a call's events, the call is completed and
         ``on_event`` receives the events the journal lacks; it receives nothing else.
+        The rebuilt Router reads ``clock`` once at the end.
         Raises :class:`SnapshotError` for a bad snapshot and :class:`JournalError`
         for a malformed, gapped or diverging journal; then no Router is built.
         """
@@ -563,6 +564,8 @@ class Router:
         unheard = journal.replay(router, scripted, events, factories)
         router._clock = clock
         router._on_event = on_event
+        # A journal does not show when the Router last read its clock; read it now.
+        router._now()
         router._emit(unheard)
         return router
 
@@ -708,48 +711,3 @@ class Router:
                 self._room.pop_head(line)
                 self._assign(ticket, op, now, events)
                 self._reindex(op)
-
-    # -- invariants ----------------------------------------------------------------
-
-    def _check(self) -> None:
-        """Assert every internal and routing invariant. For tests; cost ``O(n l + q)``."""
-        self._room._check()
-        live_in_group = dict.fromkeys(self._groups, 0)
-        held: dict[str, list[str]] = {op_id: [] for op_id in self._operators}
-        for ticket in self._tickets.values():
-            live_in_group[ticket.group] += 1
-            if ticket.state is QUEUED:
-                assert ticket.operator is None
-                assert ticket.line.position(ticket) >= 1
-            else:
-                assert ticket.state is ASSIGNED
-                assert ticket.operator is not None
-                assert self._operators[ticket.operator.id] is ticket.operator
-                held[ticket.operator.id].append(ticket.id)
-        assert live_in_group == self._live_in_group
-        assert len(self._room) == sum(t.state is QUEUED for t in self._tickets.values())
-        for op_id, op in self._operators.items():
-            # exactly what it holds, and never over a limit
-            assert sorted(held[op_id]) == sorted(op.conversations)
-            by_channel: dict[str, int] = {}
-            for ticket in op.conversations.values():
-                by_channel[ticket.channel] = by_channel.get(ticket.channel, 0) + 1
-            assert {c: n for c, n in op.active_by_channel.items() if n} == by_channel
-            assert op.n_active == len(op.conversations)
-            assert not op.capacity.violations(by_channel), (op_id, by_channel)
-            assert op.free == op.can_receive()
-            if op.status is not ONLINE:
-                assert op.status is Status.AWAY or not op.conversations
-            for group_id in op.operator.groups:
-                assert op_id in self._members[group_id]
-            # work-conserving: no waiting conversation this operator may take now
-            if op.can_receive():
-                for line in self._lines_for(op):
-                    assert not (line and op.fits(line.channel)), (op_id, line.group, line.channel)
-        for group_id, group in self._groups.items():
-            strategy: Any = group.strategy
-            if hasattr(strategy, "_check"):
-                strategy._check()
-            free = {o for o in self._members[group_id] if self._operators[o].free}
-            if hasattr(strategy, "__len__"):
-                assert len(strategy) == len(free), (group_id, len(strategy), free)

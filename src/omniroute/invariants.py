@@ -1,0 +1,100 @@
+"""Every invariant a Router keeps, checked from the outside.
+
+For tests — omniroute's own and a host's (see :mod:`omniroute.testing`). The checks
+raise ``AssertionError`` naming what broke, even under ``python -O``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from omniroute.lifecycle import ConversationState
+from omniroute.model import Status
+
+if TYPE_CHECKING:
+    from omniroute.router import Router
+
+__all__ = ["check_invariants"]
+
+
+def _require(condition: object, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_invariants(router: Router) -> None:
+    """Check that ``router`` is consistent and has kept every promise:
+
+    * every live conversation is in exactly one place: waiting in its line, or held
+      by the one operator it is assigned to;
+    * no operator holds more than any of their limits allows, and only ONLINE or
+      AWAY operators hold anything;
+    * work-conserving: no ONLINE operator with room for a waiting conversation they
+      may take (group, skills and channel) is left idle;
+    * waiting lines are ordered, counts add up, and every strategy's index holds
+      exactly the operators free to receive work.
+
+    Raises ``AssertionError`` naming the broken invariant. Cost ``O(n l + q log q)``.
+    """
+    router._room._check()
+    queued = ConversationState.QUEUED
+    live_in_group = dict.fromkeys(router._groups, 0)
+    held: dict[str, list[str]] = {op_id: [] for op_id in router._operators}
+    for ticket in router._tickets.values():
+        live_in_group[ticket.group] += 1
+        if ticket.state is queued:
+            _require(ticket.operator is None, f"{ticket.id!r} waits but has an operator")
+            _require(ticket.line.position(ticket) >= 1, f"{ticket.id!r} waits in no line")
+        else:
+            _require(ticket.state is ConversationState.ASSIGNED, f"{ticket.id!r} has ended")
+            op = ticket.operator
+            _require(
+                op is not None and router._operators.get(op.id) is op,
+                f"{ticket.id!r} is assigned to an operator the Router does not know",
+            )
+            assert op is not None
+            held[op.id].append(ticket.id)
+    _require(live_in_group == router._live_in_group, "live conversations per group miscounted")
+    waiting = sum(t.state is queued for t in router._tickets.values())
+    _require(len(router._room) == waiting, "waiting count differs from the lines")
+    for op_id, op in router._operators.items():
+        _require(
+            sorted(held[op_id]) == sorted(op.conversations),
+            f"operator {op_id!r} holds {sorted(op.conversations)}, "
+            f"but {sorted(held[op_id])} are assigned to them",
+        )
+        by_channel: dict[str, int] = {}
+        for ticket in op.conversations.values():
+            by_channel[ticket.channel] = by_channel.get(ticket.channel, 0) + 1
+        _require(
+            {c: n for c, n in op.active_by_channel.items() if n} == by_channel
+            and op.n_active == len(op.conversations),
+            f"operator {op_id!r} load miscounted",
+        )
+        problems = op.capacity.violations(by_channel)
+        _require(not problems, f"operator {op_id!r} is over a limit: {problems}")
+        _require(op.free == op.can_receive(), f"operator {op_id!r} free flag is stale")
+        _require(
+            op.status is not Status.OFFLINE or not op.conversations,
+            f"operator {op_id!r} is OFFLINE but holds {list(op.conversations)}",
+        )
+        for group_id in op.operator.groups:
+            _require(op_id in router._members[group_id], f"{op_id!r} missing from {group_id!r}")
+        if op.can_receive():
+            for line in router._lines_for(op):
+                if line and op.fits(line.channel):
+                    raise AssertionError(
+                        f"not work-conserving: operator {op_id!r} is free while "
+                        f"{line.head().id!r} waits in group {line.group!r} on {line.channel!r}"
+                    )
+    for group_id, group in router._groups.items():
+        strategy: Any = group.strategy
+        if hasattr(strategy, "_check"):
+            strategy._check()
+        if hasattr(strategy, "__len__"):
+            free = {o for o in router._members[group_id] if router._operators[o].free}
+            _require(
+                len(strategy) == len(free),
+                f"group {group_id!r}: strategy indexes {len(strategy)} operators, "
+                f"{len(free)} are free",
+            )

@@ -1,0 +1,486 @@
+"""Test your integration with omniroute: hypothesis strategies, a stateful test base,
+invariant checks and a fake clock.
+
+Needs hypothesis (``pip install omniroute[testing]``), not pytest. omniroute's own
+stateful tests are built on :class:`RouterStateMachine`, so a host's tests check
+exactly what omniroute checks, plus their own rules and invariants::
+
+    class HelpdeskMachine(RouterStateMachine):
+        @rule()
+        def everyone_takes_a_break(self) -> None: ...
+
+        @invariant()
+        def my_notifications_match(self) -> None: ...
+
+    TestHelpdesk = HelpdeskMachine.TestCase
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from omniroute.capacity import Capacity
+from omniroute.errors import OmnirouteError
+from omniroute.events import Abandoned, Assigned, Event, Finished, Queued, Requeued
+from omniroute.invariants import check_invariants
+from omniroute.model import Conversation, Group, Operator, Status
+from omniroute.router import Router
+from omniroute.snapshot import BUILT_IN_STRATEGIES, StrategyFactories
+from omniroute.strategies import Strategy
+
+__all__ = [
+    "FakeClock",
+    "RouterConfig",
+    "RouterStateMachine",
+    "capacities",
+    "check_invariants",
+    "conversations",
+    "groups",
+    "operators",
+    "router_configs",
+    "routing_strategies",
+    "skill_levels",
+    "statuses",
+]
+
+CHANNELS = ("chat", "voice", "email")
+SKILLS = ("ru", "billing")
+
+
+class FakeClock:
+    """A clock that moves only when told: ``Router(clock=FakeClock())``."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move forward by ``seconds`` (>= 0)."""
+        if seconds < 0:
+            raise ValueError(f"a FakeClock only moves forward, got {seconds}")
+        self.now += seconds
+
+
+# -- hypothesis strategies for values ------------------------------------------------
+
+
+def skill_levels(
+    names: Sequence[str] = SKILLS, *, min_level: int = 0, max_level: int = 5
+) -> st.SearchStrategy[dict[str, int]]:
+    """Skill name → level maps, as operators' ``skills`` or conversations' ``requires``."""
+    return st.dictionaries(st.sampled_from(names), st.integers(min_level, max_level))
+
+
+def capacities(
+    channels: Sequence[str] = CHANNELS, *, max_total: int = 4
+) -> st.SearchStrategy[Capacity]:
+    """Every shape of :class:`Capacity`: a total with per-channel limits and exclusive
+    channels, or a units budget with per-channel costs."""
+    by_channel = st.dictionaries(st.sampled_from(channels), st.integers(0, 2), max_size=2)
+    counted = st.builds(
+        Capacity,
+        total=st.integers(1, max_total),
+        per_channel=by_channel,
+        exclusive=st.sets(st.sampled_from(channels), max_size=1),
+    )
+    budgeted = st.builds(
+        Capacity,
+        units=st.just(100),
+        cost=st.dictionaries(st.sampled_from(channels), st.integers(10, 100), min_size=1),
+        total=st.none() | st.integers(2, max_total),
+    )
+    return st.one_of(counted, budgeted)
+
+
+def statuses() -> st.SearchStrategy[Status]:
+    """Operator statuses, mostly ONLINE so that work flows."""
+    return st.sampled_from([Status.ONLINE, Status.ONLINE, Status.AWAY, Status.OFFLINE])
+
+
+def operators(
+    ids: Sequence[str],
+    group_ids: Sequence[str],
+    *,
+    channels: Sequence[str] = CHANNELS,
+    skills: Sequence[str] = SKILLS,
+) -> st.SearchStrategy[Operator]:
+    """Operators with one of ``ids``, serving some of ``group_ids``."""
+    return st.builds(
+        Operator,
+        st.sampled_from(ids),
+        groups=st.sets(st.sampled_from(group_ids), max_size=len(group_ids)),
+        skills=skill_levels(skills, max_level=3),
+        capacity=capacities(channels),
+    )
+
+
+def conversations(
+    ids: st.SearchStrategy[str],
+    group_ids: Sequence[str],
+    *,
+    channels: Sequence[str] = CHANNELS,
+    skills: Sequence[str] = SKILLS,
+) -> st.SearchStrategy[Conversation]:
+    """Conversations of ``group_ids``, with priorities and, sometimes, a skill
+    requirement. Pass ``ids`` that do not repeat if you submit several."""
+    requirement = st.dictionaries(st.sampled_from(skills), st.integers(1, 3), max_size=1)
+    return st.builds(
+        Conversation,
+        ids,
+        channel=st.sampled_from(channels),
+        group=st.sampled_from(group_ids),
+        priority=st.integers(0, 2),
+        requires=st.one_of(st.just({}), requirement),
+        customer_id=st.none() | st.sampled_from(["u1", "u2", "u3"]),
+    )
+
+
+def routing_strategies(
+    factories: StrategyFactories = BUILT_IN_STRATEGIES,
+) -> st.SearchStrategy[Strategy]:
+    """Fresh strategy instances, one of ``factories`` (the built-in ones by default)."""
+    return st.sampled_from(sorted(factories)).map(lambda name: factories[name]())
+
+
+def groups(
+    ids: Sequence[str], factories: StrategyFactories = BUILT_IN_STRATEGIES
+) -> st.SearchStrategy[Group]:
+    """Groups with one of ``ids`` and any of the strategies ``factories`` make."""
+    return st.builds(Group, st.sampled_from(ids), strategy=routing_strategies(factories))
+
+
+@attrs.frozen
+class RouterConfig:
+    """A whole starting configuration: groups, a team and their statuses.
+
+    ``build()`` makes a fresh Router from it each time it is called.
+    """
+
+    groups: Mapping[str, str]
+    """Group id → strategy name."""
+    operators: tuple[Operator, ...]
+    statuses: Mapping[str, Status]
+
+    def build(
+        self,
+        clock: Callable[[], float] | None = None,
+        factories: StrategyFactories = BUILT_IN_STRATEGIES,
+        **router_options: Any,
+    ) -> Router:
+        router = Router(clock=clock or FakeClock(), **router_options)
+        for group_id, name in self.groups.items():
+            router.add_group(Group(group_id, strategy=factories[name]()))
+        for operator in self.operators:
+            router.add_operator(operator)
+            router.set_status(operator.id, self.statuses[operator.id])
+        return router
+
+
+def router_configs(
+    group_ids: Sequence[str] = ("g0", "g1", "g2"),
+    operator_ids: Sequence[str] = ("o0", "o1", "o2", "o3", "o4"),
+    *,
+    channels: Sequence[str] = CHANNELS,
+    skills: Sequence[str] = SKILLS,
+    factories: StrategyFactories = BUILT_IN_STRATEGIES,
+) -> st.SearchStrategy[RouterConfig]:
+    """Configurations with every group of ``group_ids`` and a team of at least two
+    operators (ids from ``operator_ids``), each serving at least one group."""
+
+    names = st.fixed_dictionaries({g: st.sampled_from(sorted(factories)) for g in group_ids})
+    team = st.lists(st.sampled_from(operator_ids), min_size=2, unique=True).flatmap(
+        lambda ids: st.tuples(
+            *(
+                st.builds(
+                    Operator,
+                    st.just(operator_id),
+                    groups=st.sets(st.sampled_from(group_ids), min_size=1),
+                    skills=skill_levels(skills, max_level=3),
+                    capacity=capacities(channels),
+                )
+                for operator_id in ids
+            )
+        )
+    )
+    return st.builds(
+        lambda names, team, presence: RouterConfig(
+            names, team, {o.id: status for o, status in zip(team, presence, strict=False)}
+        ),
+        names,
+        team,
+        st.lists(statuses(), min_size=len(operator_ids), max_size=len(operator_ids)),
+    )
+
+
+# -- the stateful test base ----------------------------------------------------------
+
+
+@attrs.frozen
+class _Draws:
+    """The strategies a machine draws from. Built once per machine class: building
+    hypothesis strategies costs far more than drawing from them."""
+
+    config: st.SearchStrategy[RouterConfig]
+    group: st.SearchStrategy[Group]
+    group_id: st.SearchStrategy[str]
+    operator: st.SearchStrategy[Operator]
+    operator_id: st.SearchStrategy[str]
+    conversation: st.SearchStrategy[Conversation]
+
+
+@functools.cache
+def _draws_for(machine: type[RouterStateMachine]) -> _Draws:
+    vocabulary = {"channels": machine.channels, "skills": machine.skills}
+    return _Draws(
+        config=router_configs(
+            machine.group_ids,
+            machine.operator_ids,
+            factories=machine.strategy_factories,
+            **vocabulary,
+        ),
+        group=groups(machine.group_ids, machine.strategy_factories),
+        group_id=st.sampled_from(machine.group_ids),
+        operator=operators(machine.operator_ids, machine.group_ids, **vocabulary),
+        operator_id=st.sampled_from(machine.operator_ids),
+        conversation=conversations(st.just("drawn"), machine.group_ids, **vocabulary),
+    )
+
+
+class RouterStateMachine(RuleBasedStateMachine):
+    """Drives a Router with random calls, checking every invariant after each step.
+
+    It keeps a reference model built only from the events the Router returns, and
+    checks that the events told the truth, that nothing is lost or duplicated, that
+    conversations leave a line in order (FIFO within a priority), and that a call
+    which raised changed nothing. It also restarts the Router now and then — from a
+    JSON snapshot, or from the last snapshot plus the journal of events since — and
+    runs every later call on both, which must return identical events.
+
+    Subclass it and add ``@rule``s and ``@invariant``s; change the class attributes
+    to use your vocabulary, :meth:`make_router` to wire your host in, and call
+    :meth:`call` to drive the Router so the built-in checks see your calls too.
+    """
+
+    group_ids: Sequence[str] = ("g0", "g1", "g2")
+    operator_ids: Sequence[str] = ("o0", "o1", "o2", "o3", "o4")
+    channels: Sequence[str] = CHANNELS
+    skills: Sequence[str] = SKILLS
+    strategy_factories: StrategyFactories = BUILT_IN_STRATEGIES
+    """The strategies groups may have, by name; also used to restore and replay."""
+    check_restarts: bool = True
+    """Whether to restart the Router from snapshots and journals along the way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draws = _draws_for(type(self))
+        self.clock = FakeClock()
+        self.router = self.make_router(self.clock)
+        self.journal: list[Event] = []
+        self.checkpoint: str | None = None  # JSON of the last snapshot taken
+        self.twin: Router | None = None  # the restarted copy, once there is one
+        self.next_id = 0
+        self.submitted: list[str] = []
+        # the reference model, built from events only
+        self.waiting: dict[str, tuple[Any, ...]] = {}  # id → (line, sort key)
+        self.holder: dict[str, str] = {}  # id → operator id
+        self.ended: set[str] = set()
+
+    def make_router(self, clock: FakeClock) -> Router:
+        """The Router under test; override to pass your ``on_event`` or logger."""
+        return Router(clock=clock)
+
+    # -- driving the Router ----------------------------------------------------------
+
+    def call(self, method: str, *args: Any) -> list[Event] | None:
+        """Call ``router.<method>(*args)``; return its events, or None if it raised
+        an :class:`~omniroute.OmnirouteError` (after checking it changed nothing).
+        The twin, if any, gets the same call and must answer the same."""
+        before = self.router.snapshot()
+        try:
+            events: list[Event] = getattr(self.router, method)(*args)
+        except OmnirouteError as exc:
+            if self.router.snapshot() != before:
+                raise AssertionError(
+                    f"{method}{args} raised {exc!r} but changed the Router"
+                ) from exc
+            if self.twin is not None:
+                try:
+                    getattr(self.twin, method)(*args)
+                except type(exc):
+                    pass
+                else:
+                    raise AssertionError(f"{method}{args} raised {exc!r}, not on the twin")
+            return None
+        if self.twin is not None:
+            twin_events = getattr(self.twin, method)(*args)
+            assert twin_events == events, f"{method}{args}: twin gave {twin_events}"
+        self.journal.extend(events)
+        self.apply(events)
+        return events
+
+    def apply(self, events: list[Event]) -> None:
+        """Update the reference model from events, checking FIFO and no duplicates."""
+        for event in events:
+            if isinstance(event, (Queued, Requeued)):
+                cid = event.conversation_id
+                self.holder.pop(cid, None)
+                self.waiting[cid] = self._place(cid)
+            elif isinstance(event, Assigned):
+                cid = event.conversation_id
+                if cid in self.waiting:
+                    line, key = self.waiting.pop(cid)
+                    ahead = [o for o, (l2, k2) in self.waiting.items() if l2 == line and k2 < key]
+                    assert not ahead, f"{cid} left its line before {ahead}, who were ahead"
+                assert cid not in self.holder, f"{cid} assigned twice"
+                self.holder[cid] = event.operator_id
+            elif isinstance(event, Finished):
+                assert self.holder.pop(event.conversation_id) == event.operator_id
+                self._end(event.conversation_id)
+            elif isinstance(event, Abandoned):
+                self.waiting.pop(event.conversation_id)
+                self._end(event.conversation_id)
+
+    def _place(self, cid: str) -> tuple[Any, ...]:
+        info = self.router.conversation(cid)
+        c = info.conversation
+        line = (c.group, c.channel, c.requirement)
+        return line, (-c.priority, info.enqueued_at, self.submitted.index(cid))
+
+    def _end(self, cid: str) -> None:
+        assert cid not in self.ended, f"{cid} ended twice"
+        self.ended.add(cid)
+
+    def new_conversation_id(self) -> str:
+        self.next_id += 1
+        return f"c{self.next_id}"
+
+    # -- rules -------------------------------------------------------------------------
+
+    @initialize(data=st.data())
+    def start_with_a_team(self, data: st.DataObject) -> None:
+        """Start from a staffed Router, so that short runs reach busy states."""
+        config = data.draw(self.draws.config)
+        for group_id, name in config.groups.items():
+            self.call("add_group", Group(group_id, strategy=self.strategy_factories[name]()))
+        for operator in config.operators:
+            self.call("add_operator", operator)
+            self.call("set_status", operator.id, config.statuses[operator.id])
+
+    @rule(data=st.data())
+    def add_group(self, data: st.DataObject) -> None:
+        self.call("add_group", data.draw(self.draws.group))
+
+    @rule(data=st.data())
+    def remove_group(self, data: st.DataObject) -> None:
+        self.call("remove_group", data.draw(self.draws.group_id))
+
+    @rule(data=st.data(), update=st.booleans())
+    def add_or_update_operator(self, data: st.DataObject, update: bool) -> None:
+        operator = data.draw(self.draws.operator)
+        self.call("update_operator" if update else "add_operator", operator)
+
+    @rule(data=st.data())
+    def remove_operator(self, data: st.DataObject) -> None:
+        self.call("remove_operator", data.draw(self.draws.operator_id))
+
+    @rule(data=st.data(), status=statuses())
+    def set_status(self, data: st.DataObject, status: Status) -> None:
+        self.call("set_status", data.draw(self.draws.operator_id), status)
+
+    @rule(data=st.data(), count=st.integers(1, 4))
+    def submit(self, data: st.DataObject, count: int) -> None:
+        for _ in range(count):
+            drawn = data.draw(self.draws.conversation)
+            conversation = attrs.evolve(drawn, id=self.new_conversation_id())
+            self.submitted.append(conversation.id)
+            if self.call("submit", conversation) is None:
+                self.submitted.remove(conversation.id)
+
+    @precondition(lambda self: self.holder)
+    @rule(data=st.data())
+    def finish(self, data: st.DataObject) -> None:
+        self.call("finish", data.draw(st.sampled_from(sorted(self.holder))))
+
+    @precondition(lambda self: self.waiting)
+    @rule(data=st.data())
+    def abandon(self, data: st.DataObject) -> None:
+        self.call("abandon", data.draw(st.sampled_from(sorted(self.waiting))))
+
+    @rule(data=st.data(), kind=st.integers(0, 4))
+    def call_that_must_fail(self, data: st.DataObject, kind: int) -> None:
+        """Illegal calls of every kind: each must raise and change nothing."""
+        live = sorted(self.waiting) + sorted(self.holder)
+        failed: list[Event] | None = None
+        if kind == 0 and live:
+            cid = data.draw(st.sampled_from(live))
+            failed = self.call("submit", Conversation(cid, channel="chat", group="nope"))
+        elif kind == 1 and self.holder:
+            failed = self.call("abandon", data.draw(st.sampled_from(sorted(self.holder))))
+        elif kind == 2 and self.waiting:
+            failed = self.call("finish", data.draw(st.sampled_from(sorted(self.waiting))))
+        elif kind == 3:
+            failed = self.call("finish", "no-such-conversation")
+        elif kind == 4:
+            failed = self.call("set_status", "no-such-operator", Status.ONLINE)
+        assert failed is None, "an illegal call succeeded"
+
+    @rule(seconds=st.sampled_from([0.0, 0.5, 3.0, 60.0]))
+    def advance_clock(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.call("tick")
+
+    @precondition(lambda self: self.check_restarts)
+    @rule(from_journal=st.booleans())
+    def restart(self, from_journal: bool) -> None:
+        """Rebuild the Router as a host would after a restart, and keep both running.
+
+        From a snapshot taken now, through JSON; or from the last snapshot plus the
+        journal of events since, also through JSON.
+        """
+        if from_journal:
+            journal = json.loads(json.dumps([event.as_dict() for event in self.journal]))
+            twin = Router.replay(
+                self.checkpoint, journal, clock=self.clock, strategies=self.strategy_factories
+            )
+        else:
+            self.checkpoint = json.dumps(self.router.snapshot())
+            self.journal = []
+            twin = Router.restore(
+                self.checkpoint, clock=self.clock, strategies=self.strategy_factories
+            )
+        assert twin.snapshot() == self.router.snapshot(), "the restarted Router differs"
+        self.twin = twin
+
+    # -- invariants ------------------------------------------------------------------
+
+    @invariant()
+    def router_invariants(self) -> None:
+        check_invariants(self.router)
+        if self.twin is not None:
+            check_invariants(self.twin)
+
+    @invariant()
+    def events_told_the_truth(self) -> None:
+        infos = {info.id: info for info in self.router.conversations()}
+        assert set(infos) == set(self.waiting) | set(self.holder)
+        for cid, info in infos.items():
+            assert info.operator_id == self.holder.get(cid), cid
+            assert (info.position is not None) == (cid in self.waiting), cid
+
+    @invariant()
+    def nothing_lost_or_duplicated(self) -> None:
+        assert not set(self.waiting) & set(self.holder)
+        live = set(self.waiting) | set(self.holder)
+        assert set(self.submitted) == live | self.ended
+        assert self.router.queue_length() == len(self.waiting)
+        held = [cid for info in self.router.operators() for cid in info.conversations]
+        assert sorted(held) == sorted(self.holder)
