@@ -13,6 +13,9 @@ from hypothesis import HealthCheck, settings
 
 from tests.helpers import FakeClock
 
+# Checked by mypy (make lint), not run.
+collect_ignore = ["typing"]
+
 PROFILES = {"default": (600, 50), "ci": (600, 50), "thorough": (2000, 80)}
 for name, (examples, steps) in PROFILES.items():
     settings.register_profile(

@@ -41,7 +41,21 @@ class FrozenDict(dict[str, V]):
 
 
 def frozen_map(value: Mapping[str, V] | None) -> FrozenDict[V]:
-    """Converter for attrs fields: a frozen copy of ``value``."""
+    """A frozen copy of ``value``."""
     if isinstance(value, FrozenDict):
         return value
     return FrozenDict(value) if value else FrozenDict()
+
+
+# attrs converters with concrete types: type checkers read a field's __init__
+# parameter from its converter, and cannot solve a generic one.
+
+
+def frozen_levels(value: Mapping[str, int] | None) -> FrozenDict[int]:
+    """Converter for name → integer fields (skills, limits, costs)."""
+    return frozen_map(value)
+
+
+def frozen_metadata(value: Mapping[str, Any] | None) -> FrozenDict[Any]:
+    """Converter for the host's own metadata."""
+    return frozen_map(value)

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from omniroute._frozen import frozen_map
+from omniroute._frozen import frozen_levels
 from omniroute.errors import CapacityError
 
 __all__ = ["Capacity"]
@@ -61,10 +61,10 @@ class Capacity:
     """
 
     total: int | None = None
-    per_channel: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map)
+    per_channel: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
     exclusive: frozenset[str] = attrs.field(factory=frozenset, converter=_channel_set)
     units: int | None = None
-    cost: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map)
+    cost: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
     _cheapest: int | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from omniroute._frozen import frozen_map
+from omniroute._frozen import frozen_levels, frozen_metadata
 from omniroute.capacity import Capacity
 from omniroute.errors import ValidationError
 from omniroute.skills import Requirement
@@ -83,9 +83,9 @@ class Conversation:
     group: str
     customer_id: str | None = attrs.field(default=None, kw_only=True)
     priority: int = attrs.field(default=0, kw_only=True)
-    requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map, kw_only=True)
+    requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels, kw_only=True)
     created_at: float | None = attrs.field(default=None, kw_only=True)
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_map, kw_only=True)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_metadata, kw_only=True)
     requirement: Requirement = attrs.field(init=False, repr=False, eq=False)
     """``requires`` as a sorted tuple: the key lines and strategy indexes use."""
 
@@ -120,7 +120,7 @@ class Operator:
 
     id: str
     groups: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
-    skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_map)
+    skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
     capacity: Capacity = attrs.field(factory=lambda: Capacity(total=1))
 
     def __attrs_post_init__(self) -> None:
