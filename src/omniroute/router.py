@@ -166,7 +166,11 @@ class Router:
     # -- groups ------------------------------------------------------------------
 
     def add_group(self, group: Group) -> list[Event]:
-        """Add a group and its strategy. Cost ``O(1)``."""
+        """Add a group and its strategy. Cost ``O(1)``.
+
+        The strategy instance is this group's alone: it indexes this Router's
+        operators, so it may not serve another group or another Router.
+        """
         if not isinstance(group, Group):
             raise ValidationError(f"add_group() takes a Group, got {group!r}")
         if group.id in self._groups:

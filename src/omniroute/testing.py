@@ -34,6 +34,7 @@ from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.router import Router
 from omniroute.snapshot import BUILT_IN_STRATEGIES, StrategyFactories
 from omniroute.strategies import Strategy
+from omniroute.strategies.base import strategy_name
 
 __all__ = [
     "FakeClock",
@@ -314,18 +315,24 @@ class RouterStateMachine(RuleBasedStateMachine):
                 ) from exc
             if self.twin is not None:
                 try:
-                    getattr(self.twin, method)(*args)
+                    getattr(self.twin, method)(*map(self._for_twin, args))
                 except type(exc):
                     pass
                 else:
                     raise AssertionError(f"{method}{args} raised {exc!r}, not on the twin")
             return None
         if self.twin is not None:
-            twin_events = getattr(self.twin, method)(*args)
+            twin_events = getattr(self.twin, method)(*map(self._for_twin, args))
             assert twin_events == events, f"{method}{args}: twin gave {twin_events}"
         self.journal.extend(events)
         self.apply(events)
         return events
+
+    def _for_twin(self, arg: Any) -> Any:
+        # Strategies keep per-Router indexes: the twin's group needs its own.
+        if isinstance(arg, Group):
+            return Group(arg.id, strategy=self.strategy_factories[strategy_name(arg.strategy)]())
+        return arg
 
     def apply(self, events: list[Event]) -> None:
         """Update the reference model from events, checking FIFO and no duplicates."""
