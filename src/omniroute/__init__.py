@@ -40,6 +40,7 @@ from omniroute.events import (
     Submitted,
 )
 from omniroute.lifecycle import ConversationState
+from omniroute.locked import LockedRouter
 from omniroute.model import Channel, Conversation, Group, Operator, Status
 from omniroute.router import Router
 from omniroute.views import ConversationInfo, OperatorInfo
@@ -69,6 +70,7 @@ __all__ = [
     "GroupRemoved",
     "InvalidTransition",
     "JournalError",
+    "LockedRouter",
     "OmnirouteError",
     "Operator",
     "OperatorAdded",

@@ -198,27 +198,36 @@ def router_configs(
     operators (ids from ``operator_ids``), each serving at least one group."""
 
     names = st.fixed_dictionaries({g: st.sampled_from(sorted(factories)) for g in group_ids})
-    team = st.lists(st.sampled_from(operator_ids), min_size=2, unique=True).flatmap(
-        lambda ids: st.tuples(
-            *(
-                st.builds(
-                    Operator,
-                    st.just(operator_id),
-                    groups=st.sets(st.sampled_from(group_ids), min_size=1),
-                    skills=skill_levels(skills, max_level=3),
-                    capacity=capacities(channels),
-                )
-                for operator_id in ids
+    n = len(operator_ids)
+    definition = st.tuples(
+        st.sets(st.sampled_from(group_ids), min_size=1),
+        skill_levels(skills, max_level=3),
+        capacities(channels),
+    )
+
+    # Built from fixed-size draws rather than flatmap: strategies are made once.
+    def config(
+        names: dict[str, str],
+        order: list[str],
+        size: int,
+        definitions: list[tuple[set[str], dict[str, int], Capacity]],
+        presence: list[Status],
+    ) -> RouterConfig:
+        team = tuple(
+            Operator(operator_id, groups=groups, skills=levels, capacity=capacity)
+            for operator_id, (groups, levels, capacity) in zip(
+                order[:size], definitions, strict=False
             )
         )
-    )
+        return RouterConfig(names, team, dict(zip(order[:size], presence, strict=False)))
+
     return st.builds(
-        lambda names, team, presence: RouterConfig(
-            names, team, {o.id: status for o, status in zip(team, presence, strict=False)}
-        ),
+        config,
         names,
-        team,
-        st.lists(statuses(), min_size=len(operator_ids), max_size=len(operator_ids)),
+        st.permutations(list(operator_ids)),
+        st.integers(min(2, n), n),
+        st.lists(definition, min_size=n, max_size=n),
+        st.lists(statuses(), min_size=n, max_size=n),
     )
 
 
