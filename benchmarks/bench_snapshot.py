@@ -1,6 +1,6 @@
 """The cost of surviving restarts: snapshots, restores and journal replay.
 
-Run ``python benchmarks/bench_snapshot.py`` (about a minute) or add ``--quick`` for
+Run ``python benchmarks/bench_snapshot.py`` (about two minutes) or add ``--quick`` for
 a smoke run (a few seconds). It builds a busy Router, then measures, in the same run,
 what it costs to save it and bring it back, and prints one table per question with
 one column per size: 1 000 operators with 10 000 waiting conversations and 10 000
