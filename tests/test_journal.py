@@ -134,7 +134,7 @@ class TestReplay:
 
     def test_a_journal_cut_inside_a_call_is_completed_and_told(self) -> None:
         clock = FakeClock()
-        router, snapshot, stored = recorded(clock)
+        _, snapshot, stored = recorded(clock)
         router_events = [Event.from_dict(data) for data in stored]
         # the host stopped after hearing a call's first event, before the Assigned after it
         cut = next(

@@ -54,7 +54,8 @@ def test_calls_run_under_the_lock() -> None:
     router.add_operator(Operator("a", groups={"g"}))
     router.set_status("a", "online")
     router.submit(chat("c1"))
-    assert strategy.held and all(strategy.held)
+    assert strategy.held
+    assert all(strategy.held)
     assert not lock._is_owned()  # type: ignore[attr-defined]
 
 
