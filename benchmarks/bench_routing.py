@@ -71,6 +71,7 @@ import omniroute
 from naive import NaiveRouter
 from omniroute import Assigned, Capacity, Conversation, Event, Group, Operator, Router, Status
 from omniroute.strategies import LeastLoaded, LongestIdle, RoundRobin, SkillBased, Strategy
+from report import cpu_name, num
 
 # -- the workload ------------------------------------------------------------------
 
@@ -464,24 +465,6 @@ def check_baseline(pools: Pools, decisions: int = 2_000) -> int:
 
 
 # -- reporting -----------------------------------------------------------------------
-
-
-def cpu_name() -> str:
-    name = platform.processor()
-    if not name or name == platform.machine():
-        try:
-            with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-                for line in cpuinfo:
-                    if line.startswith("model name"):
-                        return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
-        except OSError:
-            pass
-    return name or platform.machine() or "unknown"
-
-
-def num(value: float) -> str:
-    """A whole number with spaces between thousands: 10 000."""
-    return f"{value:,.0f}".replace(",", " ")
 
 
 def table(rows: list[Row]) -> str:

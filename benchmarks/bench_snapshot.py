@@ -86,6 +86,7 @@ from omniroute import (
 from omniroute import journal as journal_module
 from omniroute import snapshot as snapshots
 from omniroute.strategies import LeastLoaded
+from report import cpu_name, num
 
 # -- the workload ------------------------------------------------------------------
 
@@ -469,24 +470,6 @@ def measure(operators: int, waiting: int, plan: Plan) -> Measured:
 
 
 # -- reporting -----------------------------------------------------------------------
-
-
-def cpu_name() -> str:
-    name = platform.processor()
-    if not name or name == platform.machine():
-        try:
-            with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-                for line in cpuinfo:
-                    if line.startswith("model name"):
-                        return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
-        except OSError:
-            pass
-    return name or platform.machine() or "unknown"
-
-
-def num(value: float) -> str:
-    """A whole number with spaces between thousands: 10 000."""
-    return f"{value:,.0f}".replace(",", " ")
 
 
 def ms(seconds: float) -> str:

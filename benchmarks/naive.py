@@ -5,7 +5,7 @@ same decisions as :class:`omniroute.Router` for what the benchmark does: operato
 that serve one group each, limited by ``Capacity(total=...)`` only, always ONLINE;
 conversations of one channel, all of the same priority, with or without required
 skill levels. It answers ``submit`` and ``finish`` with the same event objects
-(``Assigned``, ``Queued``, ``Finished``) the Router returns.
+(``Submitted``, ``Assigned``, ``Queued``, ``Finished``) the Router returns.
 
 * Operators live in a Python list, in the order they joined.
 * Waiting conversations live in one ``collections.deque`` per group, first come first
@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
-from omniroute import Assigned, Conversation, Event, Finished, Queued, Router
+from omniroute import Assigned, Conversation, Event, Finished, Queued, Router, Submitted
 
 __all__ = ["STRATEGY_NAMES", "NaiveRouter"]
 
@@ -144,15 +144,25 @@ class NaiveRouter:
     def submit(self, conversation: Conversation) -> list[Event]:
         now = self.clock()
         op = self._pick(conversation)
+        self.seq += 1
+        events: list[Event] = [
+            Submitted(
+                seq=self.seq,
+                time=now,
+                conversation_id=conversation.id,
+                group=conversation.group,
+                channel=conversation.channel,
+                conversation=conversation,
+            )
+        ]
         if op is not None:
-            events: list[Event] = []
             self._assign(conversation, now, op, now, events)
             return events
         self.waiting.setdefault(conversation.group, deque()).append((conversation, now))
         line = self._line(conversation)
         position = self.line_counts[line] = self.line_counts.get(line, 0) + 1
         self.seq += 1
-        return [
+        events.append(
             Queued(
                 seq=self.seq,
                 time=now,
@@ -161,7 +171,8 @@ class NaiveRouter:
                 channel=conversation.channel,
                 position=position,
             )
-        ]
+        )
+        return events
 
     def finish(self, conversation_id: str) -> list[Event]:
         conversation, op, _, assigned_at = self.live.pop(conversation_id)
