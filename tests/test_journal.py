@@ -4,10 +4,13 @@ Router. The property over random call sequences lives in the stateful test
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omniroute import (
     Assigned,
@@ -25,7 +28,7 @@ from omniroute.events import EVENT_TYPES
 from omniroute.strategies import RoundRobin
 from omniroute.testing import FakeClock, check_invariants
 from tests.helpers import chat
-from tests.test_snapshot import busy_router
+from tests.test_snapshot import OTHER_VALUES, busy_router, fields, locate
 
 
 def recorded(clock: FakeClock) -> tuple[Router, str, list[dict[str, Any]]]:
@@ -79,6 +82,7 @@ class TestEventData:
         [
             ([], "expected an object"),
             ({"type": "Exploded", "seq": 1}, "unknown event type 'Exploded'"),
+            ({"type": ["Queued"], "seq": 1}, r"unknown event type \['Queued'\]"),
             ({"type": "Abandoned", "seq": 1}, r"missing field\(s\)"),
             (
                 {"type": "Abandoned", "seq": 1, "time": 0.0, "conversation_id": "c",
@@ -205,3 +209,24 @@ class TestReplay:
     def test_bad_snapshot_is_a_snapshot_error(self) -> None:
         with pytest.raises(SnapshotError):
             Router.replay("{", [])
+
+
+@given(st.data())
+def test_fuzz_a_corrupt_journal_raises_journal_error_or_replays_soundly(
+    draw: st.DataObject,
+) -> None:
+    clock = FakeClock()
+    _, snapshot, stored = recorded(clock)
+    for _ in range(draw.draw(st.integers(1, 3))):
+        path, _value = draw.draw(st.sampled_from(fields(stored)))
+        parent, key = locate(stored, path)
+        if draw.draw(st.booleans()):
+            del parent[key]
+        else:
+            value = draw.draw(st.sampled_from([v for _, v in fields(stored)] + OTHER_VALUES))
+            parent[key] = copy.deepcopy(value)
+    try:
+        router = Router.replay(snapshot, stored, clock=clock)
+    except JournalError:
+        return
+    check_invariants(router)

@@ -72,7 +72,8 @@ class Event:
         decoder = Decoder(JournalError, "event")
         if not isinstance(data, Mapping):
             raise decoder.fail("", f"expected an object, got {type(data).__name__}")
-        kind = EVENT_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+        name = data.get("type")
+        kind = EVENT_TYPES.get(name) if isinstance(name, str) else None
         if kind is None:
             raise decoder.fail(
                 f"seq {data.get('seq')!r}.type",
