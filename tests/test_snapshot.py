@@ -400,3 +400,23 @@ def test_fuzz_any_edit_gives_an_error_or_a_sound_router(
         return
     check_invariants(router)
     assert Router.restore(router.snapshot()).snapshot() == router.snapshot()
+
+
+@given(
+    st.one_of(
+        st.integers().filter(lambda v: v != VERSION),
+        st.floats(allow_nan=False),
+        st.booleans(),
+        st.none(),
+        st.text(max_size=5),
+        st.lists(st.integers(), max_size=2),
+    ),
+    st.sampled_from(["version", "schema"]),
+)
+def test_fuzz_a_bad_version_or_schema_is_refused(value: Any, key: str) -> None:
+    if key == "schema" and value == "omniroute.snapshot":
+        return
+    data = busy_router().snapshot()
+    data[key] = value
+    with pytest.raises(SnapshotError, match="version|schema"):
+        Router.restore(json.dumps(data))
