@@ -418,5 +418,5 @@ def test_fuzz_a_bad_version_or_schema_is_refused(value: Any, key: str) -> None:
         return
     data = busy_router().snapshot()
     data[key] = value
-    with pytest.raises(SnapshotError, match="version|schema"):
+    with pytest.raises(SnapshotError, match=r"version|schema"):
         Router.restore(json.dumps(data))
