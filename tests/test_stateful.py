@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from omniroute import Conversation
-from omniroute.snapshot import BUILT_IN_STRATEGIES, StrategyFactories
-from omniroute.strategies import OperatorView
+from omniroute.strategies import BUILT_IN_STRATEGIES, OperatorView, StrategyFactories
 from omniroute.testing import RouterStateMachine
 
 

@@ -30,7 +30,7 @@ from omniroute.model import Group
 
 if TYPE_CHECKING:
     from omniroute.router import Router
-    from omniroute.snapshot import StrategyFactories
+    from omniroute.strategies import StrategyFactories
 
 __all__ = ["ScriptedClock", "replay"]
 

@@ -56,7 +56,7 @@ from omniroute.state import OperatorState, Ticket
 from omniroute.strategies.base import strategy_name
 
 if TYPE_CHECKING:
-    from omniroute.snapshot import StrategyFactories
+    from omniroute.strategies import StrategyFactories
 from omniroute.views import ConversationInfo, OperatorInfo
 
 __all__ = ["Router"]

@@ -23,32 +23,17 @@ from omniroute.errors import SnapshotError
 from omniroute.lifecycle import ConversationState
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.state import OperatorState, Ticket
-from omniroute.strategies import LeastLoaded, LongestIdle, RoundRobin, SkillBased, Strategy
+from omniroute.strategies import BUILT_IN_STRATEGIES, StrategyFactories
 from omniroute.strategies.base import strategy_name
 
 if TYPE_CHECKING:
     from omniroute.router import Router
 
-__all__ = [
-    "BUILT_IN_STRATEGIES",
-    "SCHEMA",
-    "VERSION",
-    "StrategyFactories",
-    "factories",
-    "restore",
-    "take",
-]
+__all__ = ["SCHEMA", "VERSION", "factories", "restore", "take"]
 
 SCHEMA = "omniroute.snapshot"
 VERSION = 1
 """The newest snapshot format this omniroute writes and reads."""
-
-StrategyFactories = Mapping[str, Callable[[], Strategy]]
-"""Strategy ``name`` → a callable that makes a fresh instance."""
-
-BUILT_IN_STRATEGIES: StrategyFactories = {
-    cls.name: cls for cls in (RoundRobin, LeastLoaded, LongestIdle, SkillBased)
-}
 
 
 def factories(strategies: StrategyFactories | None) -> StrategyFactories:

@@ -32,8 +32,7 @@ from omniroute.events import Abandoned, Assigned, Event, Finished, Queued, Reque
 from omniroute.invariants import check_invariants
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.router import Router
-from omniroute.snapshot import BUILT_IN_STRATEGIES, StrategyFactories
-from omniroute.strategies import Strategy
+from omniroute.strategies import BUILT_IN_STRATEGIES, Strategy, StrategyFactories
 from omniroute.strategies.base import strategy_name
 
 __all__ = [
