@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
+from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -124,18 +125,18 @@ def operators(
 
 
 def conversations(
-    ids: st.SearchStrategy[str],
+    ids: Sequence[str] | st.SearchStrategy[str],
     group_ids: Sequence[str],
     *,
     channels: Sequence[str] = CHANNELS,
     skills: Sequence[str] = SKILLS,
 ) -> st.SearchStrategy[Conversation]:
-    """Conversations of ``group_ids``, with priorities and, sometimes, a skill
-    requirement. Pass ``ids`` that do not repeat if you submit several."""
+    """Conversations with one of ``ids`` (names, or a strategy that draws them) in
+    one of ``group_ids``, with priorities and, sometimes, a skill requirement."""
     requirement = st.dictionaries(st.sampled_from(skills), st.integers(1, 3), max_size=1)
     return st.builds(
         Conversation,
-        ids,
+        ids if isinstance(ids, st.SearchStrategy) else st.sampled_from(ids),
         channel=st.sampled_from(channels),
         group=st.sampled_from(group_ids),
         priority=st.integers(0, 2),
@@ -169,16 +170,16 @@ class RouterConfig:
     """Group id → strategy name."""
     operators: tuple[Operator, ...]
     statuses: Mapping[str, Status]
+    factories: StrategyFactories = attrs.field(
+        default=BUILT_IN_STRATEGIES, repr=False, eq=False, kw_only=True
+    )
+    """What makes each strategy, by name."""
 
-    def build(
-        self,
-        clock: Callable[[], float] | None = None,
-        factories: StrategyFactories = BUILT_IN_STRATEGIES,
-        **router_options: Any,
-    ) -> Router:
+    def build(self, clock: Callable[[], float] | None = None, **router_options: Any) -> Router:
+        """A new Router (on a new :class:`FakeClock` unless given ``clock``)."""
         router = Router(clock=clock or FakeClock(), **router_options)
         for group_id, name in self.groups.items():
-            router.add_group(Group(group_id, strategy=factories[name]()))
+            router.add_group(Group(group_id, strategy=self.factories[name]()))
         for operator in self.operators:
             router.add_operator(operator)
             router.set_status(operator.id, self.statuses[operator.id])
@@ -204,30 +205,24 @@ def router_configs(
         capacities(channels),
     )
 
-    # Built from fixed-size draws rather than flatmap: strategies are made once.
-    def config(
-        names: dict[str, str],
-        order: list[str],
-        size: int,
-        definitions: list[tuple[set[str], dict[str, int], Capacity]],
-        presence: list[Status],
-    ) -> RouterConfig:
+    order = st.permutations(list(operator_ids))
+    size = st.integers(min(2, n), n)
+    presence = statuses()
+
+    # Strategies are built once, above, and only drawn from here: building them is
+    # what costs, and drawing in a composite shows a plain RouterConfig on failure.
+    @st.composite
+    def config(draw: st.DrawFn) -> RouterConfig:
         team = tuple(
             Operator(operator_id, groups=groups, skills=levels, capacity=capacity)
-            for operator_id, (groups, levels, capacity) in zip(
-                order[:size], definitions, strict=False
-            )
+            for operator_id in draw(order)[: draw(size)]
+            for groups, levels, capacity in [draw(definition)]
         )
-        return RouterConfig(names, team, dict(zip(order[:size], presence, strict=False)))
+        return RouterConfig(
+            draw(names), team, {o.id: draw(presence) for o in team}, factories=factories
+        )
 
-    return st.builds(
-        config,
-        names,
-        st.permutations(list(operator_ids)),
-        st.integers(min(2, n), n),
-        st.lists(definition, min_size=n, max_size=n),
-        st.lists(statuses(), min_size=n, max_size=n),
-    )
+    return config()
 
 
 # -- the stateful test base ----------------------------------------------------------
@@ -297,7 +292,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         self.checkpoint: str | None = None  # JSON of the last snapshot taken
         self.twin: Router | None = None  # the restarted copy, once there is one
         self.next_id = 0
-        self.submitted: list[str] = []
+        self.submitted: dict[str, int] = {}  # id → submission order
         # the reference model, built from events only
         self.waiting: dict[str, tuple[Any, ...]] = {}  # id → (line, sort key)
         self.holder: dict[str, str] = {}  # id → operator id
@@ -312,7 +307,9 @@ class RouterStateMachine(RuleBasedStateMachine):
     def call(self, method: str, *args: Any) -> list[Event] | None:
         """Call ``router.<method>(*args)``; return its events, or None if it raised
         an :class:`~omniroute.OmnirouteError` (after checking it changed nothing).
-        The twin, if any, gets the same call and must answer the same."""
+        The twin, if any, gets the same call and must answer the same. A submitted
+        conversation is tracked from here on: submit through this method, with an
+        id never used before."""
         before = self.router.snapshot()
         try:
             events: list[Event] = getattr(self.router, method)(*args)
@@ -332,6 +329,9 @@ class RouterStateMachine(RuleBasedStateMachine):
         if self.twin is not None:
             twin_events = getattr(self.twin, method)(*map(self._for_twin, args))
             assert twin_events == events, f"{method}{args}: twin gave {twin_events}"
+        if method == "submit":
+            note(f"submitted {args[0]!r}")
+            self.submitted[args[0].id] = len(self.submitted)
         self.journal.extend(events)
         self.apply(events)
         return events
@@ -368,7 +368,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         info = self.router.conversation(cid)
         c = info.conversation
         line = (c.group, c.channel, c.requirement)
-        return line, (-c.priority, info.enqueued_at, self.submitted.index(cid))
+        return line, (-c.priority, info.enqueued_at, self.submitted[cid])
 
     def _end(self, cid: str) -> None:
         assert cid not in self.ended, f"{cid} ended twice"
@@ -409,7 +409,11 @@ class RouterStateMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def add_group(self, data: st.DataObject) -> None:
-        self.call("add_group", data.draw(self.draws.group))
+        group = data.draw(self.draws.group)
+        missing = [g for g in self.group_ids if g not in self.router._groups]
+        if missing and data.draw(st.integers(0, 9)) > 0:  # mostly a group that can be added
+            group = Group(data.draw(st.sampled_from(missing)), strategy=group.strategy)
+        self.call("add_group", group)
 
     @rule(data=st.data())
     def remove_group(self, data: st.DataObject) -> None:
@@ -432,10 +436,7 @@ class RouterStateMachine(RuleBasedStateMachine):
     def submit(self, data: st.DataObject, count: int) -> None:
         for _ in range(count):
             drawn = data.draw(self.draws.conversation)
-            conversation = attrs.evolve(drawn, id=self.new_conversation_id())
-            self.submitted.append(conversation.id)
-            if self.call("submit", conversation) is None:
-                self.submitted.remove(conversation.id)
+            self.call("submit", attrs.evolve(drawn, id=self.new_conversation_id()))
 
     @precondition(lambda self: self.holder)
     @rule(data=st.data())
