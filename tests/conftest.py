@@ -1,7 +1,8 @@
 """Shared fixtures and hypothesis profiles.
 
 ``default`` and ``ci`` (chosen when ``CI`` is set) run 600 examples of up to 50 steps,
-about ten seconds in all; ``HYPOTHESIS_PROFILE=thorough`` runs 2000 of up to 80.
+the stateful test takes about fifteen seconds; ``HYPOTHESIS_PROFILE=thorough`` runs
+2000 of up to 80.
 """
 
 from __future__ import annotations

@@ -54,10 +54,10 @@ from omniroute.queue import Line, WaitingRoom
 from omniroute.skills import meets
 from omniroute.state import OperatorState, Ticket
 from omniroute.strategies.base import strategy_name
+from omniroute.views import ConversationInfo, OperatorInfo
 
 if TYPE_CHECKING:
     from omniroute.strategies import StrategyFactories
-from omniroute.views import ConversationInfo, OperatorInfo
 
 __all__ = ["Router"]
 
