@@ -57,21 +57,17 @@ import argparse
 import functools
 import gc
 import itertools
-import os
-import platform
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import omniroute
 from naive import NaiveRouter
 from omniroute import Assigned, Capacity, Conversation, Event, Group, Operator, Router, Status
 from omniroute.strategies import LeastLoaded, LongestIdle, RoundRobin, SkillBased, Strategy
-from report import cpu_name, num
+from report import num, print_header, progress
 
 # -- the workload ------------------------------------------------------------------
 
@@ -536,11 +532,6 @@ def goals(rows: list[Row]) -> list[str]:
     return lines
 
 
-def progress(message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -552,10 +543,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
 
-    print("omniroute routing benchmark" + (" (--quick smoke run)" if args.quick else ""))
-    print(f"omniroute {omniroute.__version__}")
-    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on")
-    print(f"{platform.platform()}, {cpu_name()}, {os.cpu_count()} logical CPUs")
+    print_header("routing", args.quick)
     print(
         f"Team: operator i has Capacity(total={LIMIT}) and skill profile i % {len(PROFILES)} "
         "over billing/ru;"

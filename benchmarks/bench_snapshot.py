@@ -56,19 +56,15 @@ import argparse
 import gc
 import gzip
 import json
-import os
 import pickle
-import platform
 import random
 import statistics
-import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import omniroute
 from omniroute import (
     Abandoned,
     Assigned,
@@ -86,7 +82,7 @@ from omniroute import (
 from omniroute import journal as journal_module
 from omniroute import snapshot as snapshots
 from omniroute.strategies import LeastLoaded
-from report import cpu_name, num
+from report import num, print_header, progress
 
 # -- the workload ------------------------------------------------------------------
 
@@ -560,11 +556,6 @@ JOURNAL: tuple[Row, ...] = (
 )
 
 
-def progress(message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -576,10 +567,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
 
-    print("omniroute snapshot benchmark" + (" (--quick smoke run)" if args.quick else ""))
-    print(f"omniroute {omniroute.__version__}")
-    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on")
-    print(f"{platform.platform()}, {cpu_name()}, {os.cpu_count()} logical CPUs")
+    print_header("snapshot", args.quick)
     print(
         f"State: {len(GROUPS)} groups (LeastLoaded); operators Capacity(total={LIMIT}), "
         "all ONLINE and full;"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import sys
+
+import omniroute
 
 
 def cpu_name() -> str:
@@ -22,3 +26,17 @@ def cpu_name() -> str:
 def num(value: float) -> str:
     """A whole number with spaces between thousands: 10 000."""
     return f"{value:,.0f}".replace(",", " ")
+
+
+def progress(message: str) -> None:
+    """Show what runs now, on a terminal only, overwriting the last message."""
+    if sys.stderr.isatty():
+        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
+
+
+def print_header(title: str, quick: bool) -> None:
+    """What ran, on what: the first lines of every benchmark's output."""
+    print(f"omniroute {title} benchmark" + (" (--quick smoke run)" if quick else ""))
+    print(f"omniroute {omniroute.__version__}")
+    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on")
+    print(f"{platform.platform()}, {cpu_name()}, {os.cpu_count()} logical CPUs")
