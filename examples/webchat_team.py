@@ -2,11 +2,14 @@
 
 Three groups with different strategies, six operators with different limits, and
 twelve minutes of traffic. The script moves the clock, tells the Router what
-happened, and prints the events it gets back. Run it with ``make demo``.
+happened, and prints the events it gets back. Halfway through it saves a snapshot,
+journals the events that follow, and "restarts": the Router is rebuilt from the two
+and carries on. Run it with ``make demo``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from omniroute import (
@@ -75,7 +78,16 @@ def show_operators(router: Router, now: float) -> None:
 
 def main() -> None:
     now = 0.0  # virtual time in seconds: the script moves it, the Router reads it
-    router = Router(clock=lambda: now, on_event=print_event)
+    journal: list[dict[str, Any]] = []  # what a helpdesk would append to a file or table
+
+    def on_event(event: Event) -> None:
+        print_event(event)
+        journal.append(event.as_dict())
+
+    def clock() -> float:
+        return now
+
+    router = Router(clock=clock, on_event=on_event)
     router.add_group(Group("sales", strategy=RoundRobin()))
     router.add_group(Group("support", strategy=SkillBased()))
     router.add_group(Group("billing", strategy=LeastLoaded()))
@@ -118,10 +130,12 @@ def main() -> None:
         (262, "submit", Conversation("c13", CHAT, "sales")),
         (275, "submit", Conversation("c14", CHAT, "sales")),
         (290, "finish", "c3"),
+        (300, "save_snapshot"),
         (320, "set_status", "boris", Status.OFFLINE),  # his work is requeued
         (335, "submit", Conversation("c15", VOICE, "billing")),
         (360, "show_operators"),
         (400, "set_status", "fay", Status.ONLINE),
+        (450, "restart"),  # the process dies; snapshot + journal rebuild the Router
         (455, "finish", "c1"),
         (470, "submit", Conversation("c16", CHAT, "support", requires={"tech": 3})),
         (500, "set_status", "dana", Status.ONLINE),
@@ -133,11 +147,25 @@ def main() -> None:
         (700, "submit", Conversation("c20", MESSENGER, "billing")),
         (720, "show_operators"),
     ]
+    saved = ""
     for at, action, *args in plan:
         now = float(at)
         if action == "show_operators":
             show_operators(router, now)
             print()
+        elif action == "save_snapshot":
+            saved = json.dumps(router.snapshot())
+            journal.clear()  # the snapshot holds everything journalled so far
+            print(f"{mmss(now)}  snapshot saved ({len(saved) / 1024:.1f} kB); journal cleared")
+        elif action == "restart":
+            router.tick()  # read the clock, as the rebuilt Router will
+            before = router.snapshot()
+            router = Router.replay(saved, journal, clock=clock, on_event=on_event)
+            assert router.snapshot() == before
+            print(
+                f"{mmss(now)}  restart: the snapshot and {len(journal)} journalled events "
+                "rebuilt the Router exactly"
+            )
         else:
             getattr(router, action)(*args)
 

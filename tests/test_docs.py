@@ -57,3 +57,4 @@ def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert "Operators at" in printed
     assert "queued" in printed
+    assert "rebuilt the Router exactly" in printed
