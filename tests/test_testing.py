@@ -4,6 +4,7 @@ invariant."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import pytest
@@ -98,6 +99,9 @@ class NotifyingHelpdesk(RouterStateMachine):
     def make_router(self, clock: FakeClock) -> Router:
         return Router(clock=clock, on_event=self.notify)
 
+    def restart_router(self, rebuild: Callable[..., Router]) -> Router:
+        return rebuild(on_event=self.notify)
+
     def notify(self, event: Event) -> None:
         if isinstance(event, Assigned):
             self.told[event.conversation_id] = event.operator_id
@@ -118,14 +122,21 @@ TestNotifyingHelpdesk = NotifyingHelpdesk.TestCase
 TestNotifyingHelpdesk.settings = settings(max_examples=100, stateful_step_count=30)
 
 
-def test_a_host_invariant_catches_a_host_bug() -> None:
-    """The host's invariant runs, and fails when the host's code is wrong."""
+class ForgetfulHelpdesk(NotifyingHelpdesk):
+    def notify(self, event: Event) -> None:
+        pass  # the bug: nobody is told
 
-    class ForgetfulHelpdesk(NotifyingHelpdesk):
-        def notify(self, event: Event) -> None:
-            pass  # the bug: nobody is told
 
-    case = ForgetfulHelpdesk.TestCase
+class ForgetsAfterRestarts(NotifyingHelpdesk):
+    def restart_router(self, rebuild: Callable[..., Router]) -> Router:
+        return rebuild()  # the bug: the rebuilt Router is not wired to the notifier
+
+
+@pytest.mark.parametrize("machine", [ForgetfulHelpdesk, ForgetsAfterRestarts])
+def test_a_host_invariant_catches_a_host_bug(machine: type[NotifyingHelpdesk]) -> None:
+    """The host's invariant runs, before and after restarts, and fails when the
+    host's code is wrong."""
+    case = machine.TestCase
     # Finding the bug is the point; shrinking it would take most of the run.
     case.settings = settings(max_examples=200, phases=[Phase.generate], database=None)
     with pytest.raises(AssertionError):

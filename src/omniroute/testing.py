@@ -266,12 +266,14 @@ class RouterStateMachine(RuleBasedStateMachine):
     checks that the events told the truth, that nothing is lost or duplicated, that
     conversations leave a line in order (FIFO within a priority), and that a call
     which raised changed nothing. It also restarts the Router now and then — from a
-    JSON snapshot, or from the last snapshot plus the journal of events since — and
-    runs every later call on both, which must return identical events.
+    JSON snapshot, or from the last snapshot plus the journal of events since. The
+    rebuilt Router is then the one under test, and the one from before runs beside
+    it: every later call must return identical events from both.
 
     Subclass it and add ``@rule``s and ``@invariant``s; change the class attributes
-    to use your vocabulary, :meth:`make_router` to wire your host in, and call
-    :meth:`call` to drive the Router so the built-in checks see your calls too.
+    to use your vocabulary, :meth:`make_router` and :meth:`restart_router` to wire
+    your host in, and call :meth:`call` to drive the Router so the built-in checks
+    see your calls too.
     """
 
     group_ids: Sequence[str] = ("g0", "g1", "g2")
@@ -290,7 +292,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         self.router = self.make_router(self.clock)
         self.journal: list[Event] = []
         self.checkpoint: str | None = None  # JSON of the last snapshot taken
-        self.twin: Router | None = None  # the restarted copy, once there is one
+        self.twin: Router | None = None  # the Router before the last restart, if any
         self.next_id = 0
         self.submitted: dict[str, int] = {}  # id → submission order
         # the reference model, built from events only
@@ -302,12 +304,23 @@ class RouterStateMachine(RuleBasedStateMachine):
         """The Router under test; override to pass your ``on_event`` or logger."""
         return Router(clock=clock)
 
+    def restart_router(self, rebuild: Callable[..., Router]) -> Router:
+        """The Router rebuilt at a restart, which becomes the Router under test.
+
+        ``rebuild(**options)`` calls :meth:`Router.restore` or :meth:`Router.replay`
+        with the machine's clock and strategies; override this, as
+        :meth:`make_router`, to pass your ``on_event`` or logger, so that your code
+        runs after restarts too.
+        """
+        return rebuild()
+
     # -- driving the Router ----------------------------------------------------------
 
     def call(self, method: str, *args: Any) -> list[Event] | None:
         """Call ``router.<method>(*args)``; return its events, or None if it raised
         an :class:`~omniroute.OmnirouteError` (after checking it changed nothing).
-        The twin, if any, gets the same call and must answer the same. A submitted
+        The twin (the Router from before the last restart), if any, gets the same
+        call and must answer the same. A submitted
         conversation is tracked from here on: submit through this method, with an
         id never used before."""
         before = self.router.snapshot()
@@ -476,25 +489,31 @@ class RouterStateMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.check_restarts)
     @rule(from_journal=st.booleans())
     def restart(self, from_journal: bool) -> None:
-        """Rebuild the Router as a host would after a restart, and keep both running.
-
-        From a snapshot taken now, through JSON; or from the last snapshot plus the
-        journal of events since, also through JSON.
+        """Rebuild the Router as a host would after a restart: from a snapshot taken
+        now, through JSON; or from the last snapshot plus the journal of events
+        since, also through JSON. The rebuilt Router is the one under test from now
+        on, and the one from before keeps running beside it as the ``twin``.
         """
+        clock, strategies = self.clock, self.strategy_factories
+        rebuild: Callable[..., Router]
         if from_journal:
             journal = json.loads(json.dumps([event.as_dict() for event in self.journal]))
-            twin = Router.replay(
-                self.checkpoint, journal, clock=self.clock, strategies=self.strategy_factories
+            rebuild = functools.partial(
+                Router.replay, self.checkpoint, journal, clock=clock, strategies=strategies
             )
         else:
             self.checkpoint = json.dumps(self.router.snapshot())
             self.journal = []
-            twin = Router.restore(
-                self.checkpoint, clock=self.clock, strategies=self.strategy_factories
+            rebuild = functools.partial(
+                Router.restore, self.checkpoint, clock=clock, strategies=strategies
             )
-        assert twin.snapshot() == self.router.snapshot(), "the restarted Router differs"
-        assert self.next_picks(twin) == self.next_picks(self.router), "it would pick otherwise"
-        self.twin = twin
+        rebuilt = self.restart_router(rebuild)
+        assert rebuilt.snapshot() == self.router.snapshot(), "the restarted Router differs"
+        assert self.next_picks(rebuilt) == self.next_picks(self.router), "it would pick otherwise"
+        # The Router from before goes on beside the rebuilt one, silently, as the
+        # reference every later call is compared with.
+        self.router._on_event = None
+        self.router, self.twin = rebuilt, self.router
 
     # -- invariants ------------------------------------------------------------------
 
