@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sortedcontainers import SortedList
 
 from omniroute.skills import Requirement
-from omniroute.state import Ticket
+from omniroute.state import LineKey, Ticket
 
 __all__ = ["Line", "WaitingRoom"]
 
@@ -51,6 +51,11 @@ class Line:
         entries.add(key)
         self.size += 1
         return self.size if at_tail else int(entries.bisect_left(key)) + 1
+
+    def add_all(self, keys: list[LineKey]) -> None:
+        """Insert many tickets' keys at once."""
+        self._entries.update(keys)
+        self.size += len(keys)
 
     def remove(self, ticket: Ticket) -> None:
         self._entries.remove(ticket.key)
@@ -112,6 +117,18 @@ class WaitingRoom:
         count_key = (line.group, line.channel)
         self._counts[count_key] = self._counts.get(count_key, 0) + 1
         return line.add(ticket)
+
+    def push_all(self, tickets: list[Ticket]) -> None:
+        """Put many tickets in their lines at once: one sort per line, not one
+        insertion per ticket."""
+        by_line: dict[int, tuple[Line, list[LineKey]]] = {}
+        for ticket in tickets:
+            line = ticket.line
+            by_line.setdefault(id(line), (line, []))[1].append(ticket.key)
+        for line, keys in by_line.values():
+            line.add_all(keys)
+            count_key = (line.group, line.channel)
+            self._counts[count_key] = self._counts.get(count_key, 0) + len(keys)
 
     def remove(self, ticket: Ticket) -> None:
         line = ticket.line

@@ -277,6 +277,7 @@ def restore(
     for group in reader.groups:
         router._install_group(group)
     tickets = router._tickets
+    waiting: list[Ticket] = []
     for record in reader.conversations.values():
         conversation: Conversation = record["conversation"]
         line = router._room.line_for(
@@ -286,10 +287,11 @@ def restore(
         tickets[ticket.id] = ticket
         router._live_in_group[ticket.group] += 1
         if record["state"] is ConversationState.QUEUED:
-            router._room.push(ticket)
+            waiting.append(ticket)
         else:
             ticket.state = ConversationState.ASSIGNED
             ticket.assigned_at = record["assigned_at"]
+    router._room.push_all(waiting)
     for record in reader.operators.values():
         operator: Operator = record["operator"]
         op = OperatorState(operator, record["number"], record["idle_since"])
