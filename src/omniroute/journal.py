@@ -27,6 +27,7 @@ from omniroute.events import (
     Submitted,
 )
 from omniroute.model import Group
+from omniroute.snapshot import unknown_strategy
 
 if TYPE_CHECKING:
     from omniroute.router import Router
@@ -52,8 +53,7 @@ def _add_group(router: Router, event: GroupAdded, factories: StrategyFactories) 
     factory = factories.get(event.strategy)
     if factory is None:
         raise JournalError(
-            f"event seq {event.seq}: group {event.group!r} uses strategy {event.strategy!r}, "
-            f"which is not built in; pass strategies={{{event.strategy!r}: factory}}"
+            f"event seq {event.seq}: {unknown_strategy(event.group, event.strategy)}"
         )
     return router.add_group(Group(event.group, strategy=factory()))
 

@@ -384,16 +384,8 @@ class Router:
         ticket = Ticket(conversation, self._ticket_seq, now, line)
         self._tickets[ticket.id] = ticket
         self._live_in_group[group.id] += 1
-        events: list[Event] = [
-            Submitted(
-                seq=self._seq(),
-                time=now,
-                conversation_id=ticket.id,
-                group=group.id,
-                channel=channel,
-                conversation=conversation,
-            )
-        ]
+        events: list[Event] = []
+        self._record(events, Submitted, ticket, now, conversation=conversation)
         if op is not None:
             self._assign(ticket, op, now, events)
             self._reindex(op)

@@ -41,6 +41,14 @@ def factories(strategies: StrategyFactories | None) -> StrategyFactories:
     return {**BUILT_IN_STRATEGIES, **(strategies or {})}
 
 
+def unknown_strategy(group_id: str, name: str) -> str:
+    """Why a group's strategy cannot be made, and what to do about it."""
+    return (
+        f"group {group_id!r} uses strategy {name!r}, which is not built in; "
+        f"pass strategies={{{name!r}: factory}}"
+    )
+
+
 _TOP = ("schema", "version", "now", "counters", "groups", "operators", "conversations")
 _COUNTERS = ("event_seq", "ticket_seq", "joined")
 _GROUP = ("id", "strategy", "strategy_state")
@@ -175,11 +183,7 @@ class _Reader:
         name = d.text(data["strategy"], f"{path}.strategy")
         factory = self.factories.get(name)
         if factory is None:
-            raise d.fail(
-                f"{path}.strategy",
-                f"group {group_id!r} uses strategy {name!r}, which is not built in; "
-                f"pass strategies={{{name!r}: factory}}",
-            )
+            raise d.fail(f"{path}.strategy", unknown_strategy(group_id, name))
         strategy = factory()
         state = data["strategy_state"]
         if state is not None:
