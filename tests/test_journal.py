@@ -25,6 +25,7 @@ from omniroute import (
     Submitted,
 )
 from omniroute.events import EVENT_TYPES
+from omniroute.journal import CALLS
 from omniroute.strategies import RoundRobin
 from omniroute.testing import FakeClock, check_invariants
 from tests.helpers import chat
@@ -99,6 +100,11 @@ class TestEventData:
     def test_malformed_event_data_is_refused(self, data: Any, message: str) -> None:
         with pytest.raises(JournalError, match=message):
             Event.from_dict(data)
+
+
+def test_the_events_that_start_a_call_are_the_ones_replay_can_run() -> None:
+    starting = {kind for kind in EVENT_TYPES.values() if kind.starts_call}
+    assert starting == set(CALLS)
 
 
 class TestReplay:

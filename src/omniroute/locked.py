@@ -9,6 +9,7 @@ threaded host — a WSGI server, a pool of workers — can use :class:`LockedRou
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -54,26 +55,10 @@ def _locked_copy(method: Callable[..., Iterator[Any]]) -> Callable[..., Iterator
     return call
 
 
-for _name in (
-    "add_group",
-    "remove_group",
-    "group",
-    "groups",
-    "add_operator",
-    "update_operator",
-    "remove_operator",
-    "set_status",
-    "operator",
-    "submit",
-    "finish",
-    "abandon",
-    "tick",
-    "conversation",
-    "position",
-    "queue_length",
-    "queue_lengths",
-    "snapshot",
-):
-    setattr(LockedRouter, _name, _locked(getattr(Router, _name)))
-for _name in ("operators", "conversations", "waiting"):
-    setattr(LockedRouter, _name, _locked_copy(getattr(Router, _name)))
+# Every public method, so that one added to Router later is locked too; the ones that
+# return iterators copy their answer while they hold the lock.
+_ITERATING = {"operators", "conversations", "waiting"}
+for _name, _method in vars(Router).items():
+    if _name.startswith("_") or not inspect.isfunction(_method):
+        continue  # private, or a property, classmethod or attribute
+    setattr(LockedRouter, _name, (_locked_copy if _name in _ITERATING else _locked)(_method))
