@@ -231,9 +231,7 @@ class Router:
         self._check_groups_exist(operator)
         now = self._now()
         self._joined += 1
-        op = OperatorState(operator, self._joined, now)
-        self._set_definition(op, operator)
-        self._operators[operator.id] = op
+        self._install_operator(operator, self._joined, now)
         if self._debug:
             self._log.debug("operator_added", operator_id=operator.id)
         return self._emit([OperatorAdded(seq=self._seq(), time=now, operator=operator)])
@@ -269,6 +267,12 @@ class Router:
         self._fill(op, now, events)
         self._reindex(op)
         return self._emit(events)
+
+    def _install_operator(self, operator: Operator, joined: int, now: float) -> OperatorState:
+        op = OperatorState(operator, joined, now)
+        self._set_definition(op, operator)
+        self._operators[operator.id] = op
+        return op
 
     def _set_definition(self, op: OperatorState, operator: Operator) -> None:
         for group_id in operator.groups:

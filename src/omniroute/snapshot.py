@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from omniroute.codec import Decoder, encode_conversation, encode_operator
 from omniroute.errors import SnapshotError
 from omniroute.lifecycle import ConversationState
-from omniroute.model import Conversation, Group, Operator, Status
+from omniroute.model import Conversation, Group, Status
 from omniroute.state import OperatorState, Ticket
 from omniroute.strategies import BUILT_IN_STRATEGIES, StrategyFactories
 from omniroute.strategies.base import strategy_name
@@ -297,15 +297,12 @@ def restore(
             ticket.assigned_at = record["assigned_at"]
     router._room.push_all(waiting)
     for record in reader.operators.values():
-        operator: Operator = record["operator"]
-        op = OperatorState(operator, record["number"], record["idle_since"])
+        op = router._install_operator(record["operator"], record["number"], record["idle_since"])
         op.status = record["status"]
         op.status_since = record["status_since"]
         for cid in record["held"]:
             tickets[cid].operator = op
             op.take(tickets[cid])
-        router._set_definition(op, operator)
-        router._operators[operator.id] = op
     for op in router._operators.values():
         router._reindex(op)
         _check_idle_is_justified(router, op)
