@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CapacityError",
+    "ConfigurationError",
     "DuplicateConversation",
     "DuplicateGroup",
     "DuplicateId",
@@ -17,6 +18,7 @@ __all__ = [
     "GroupInUse",
     "InvalidTransition",
     "JournalError",
+    "NoRoute",
     "OmnirouteError",
     "SnapshotError",
     "UnknownConversation",
@@ -33,6 +35,11 @@ class OmnirouteError(Exception):
 
 class ValidationError(OmnirouteError, ValueError):
     """A value given to omniroute is malformed: a negative limit, an empty id…"""
+
+
+class ConfigurationError(ValidationError):
+    """A routing policy is malformed: an empty menu, a cycle, a negative duration,
+    a rule or overflow naming a group the Router does not know…"""
 
 
 class CapacityError(ValidationError):
@@ -96,3 +103,7 @@ class SnapshotError(OmnirouteError, ValueError):
 class JournalError(OmnirouteError, ValueError):
     """A journal of events cannot be replayed: an event is malformed, a sequence
     number is missing, or re-running the calls gives different events."""
+
+
+class NoRoute(OmnirouteError, LookupError):
+    """No rule matches a conversation and no default group is configured."""
