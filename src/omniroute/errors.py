@@ -39,7 +39,8 @@ class ValidationError(OmnirouteError, ValueError):
 
 class ConfigurationError(ValidationError):
     """A routing policy is malformed: an empty menu, a cycle, a negative duration,
-    a rule or overflow naming a group the Router does not know…"""
+    steps out of order… (A policy naming a group the Router does not know raises
+    :class:`UnknownGroup`.)"""
 
 
 class CapacityError(ValidationError):
