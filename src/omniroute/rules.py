@@ -111,7 +111,7 @@ def _check_scalar(owner: str, value: Any) -> None:
         )
 
 
-def merge_requires(own: Mapping[str, int], extra: Mapping[str, int]) -> dict[str, int]:
+def _merge_requires(own: Mapping[str, int], extra: Mapping[str, int]) -> dict[str, int]:
     """Skill requirements of both, the higher level where both name a skill."""
     merged = dict(own)
     for skill, level in extra.items():
@@ -119,12 +119,12 @@ def merge_requires(own: Mapping[str, int], extra: Mapping[str, int]) -> dict[str
     return merged
 
 
-def raise_priority(own: int, floor: int | None) -> int:
+def _raise_priority(own: int, floor: int | None) -> int:
     """``own``, raised to ``floor`` if one is set."""
     return own if floor is None else max(own, floor)
 
 
-def check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
+def _check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
     for skill, level in levels.items():
         if not isinstance(skill, str) or not skill:
             raise ConfigurationError(f"{owner}: {field} keys must be skill names, got {skill!r}")
@@ -134,7 +134,7 @@ def check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
             )
 
 
-def check_priority(owner: str, priority: Any) -> None:
+def _check_priority(owner: str, priority: Any) -> None:
     if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
         raise ConfigurationError(f"{owner}: priority must be an int or None, got {priority!r}")
 
@@ -474,8 +474,8 @@ class Rule:
                     f"None; numbers finite) or one of {', '.join(_CONDITION_NAMES)}, "
                     f"got {condition!r}"
                 )
-        check_levels(who, "requires", self.requires)
-        check_priority(who, self.priority)
+        _check_levels(who, "requires", self.requires)
+        _check_priority(who, self.priority)
 
     def describe(self) -> str:
         """How messages name this rule: ``rule 'vip'``, or ``rule to 'billing'``."""
@@ -570,8 +570,8 @@ class Rules:
             return attrs.evolve(
                 conversation,
                 group=rule.group,
-                requires=merge_requires(conversation.requires, rule.requires),
-                priority=raise_priority(conversation.priority, rule.priority),
+                requires=_merge_requires(conversation.requires, rule.requires),
+                priority=_raise_priority(conversation.priority, rule.priority),
             )
         if self.default is not None:
             return attrs.evolve(conversation, group=self.default)
