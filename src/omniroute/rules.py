@@ -68,9 +68,6 @@ __all__ = [
 JSONScalar: TypeAlias = str | int | float | bool | None
 """A value a condition may compare with: it encodes to JSON and back unchanged."""
 
-#: Names that read the conversation's own fields; every other name reads ``metadata``.
-FIELDS: Final = ("channel", "customer_id", "priority")
-
 # -- scalars -------------------------------------------------------------------------
 
 _NONE, _BOOL, _NUMBER, _STRING, _OTHER = range(5)
