@@ -37,14 +37,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 import attrs
 
 from omniroute._frozen import FrozenDict, frozen_levels
-from omniroute.codec import Decoder
 from omniroute.errors import ConfigurationError, NoRoute, UnknownGroup
-from omniroute.model import Conversation
+
+if TYPE_CHECKING:
+    # Annotations only: the model, the codec and the Router may import this module.
+    from omniroute.codec import Decoder
+    from omniroute.model import Conversation
 
 __all__ = [
     "Condition",
