@@ -46,7 +46,7 @@ class TestConversation:
             ({"id": ""}, "id must be a non-empty string"),
             ({"id": 7}, "id must be a non-empty string"),
             ({"channel": ""}, "'c1': channel"),
-            ({"group": ""}, "'c1': group"),
+            ({"group": 5}, "'c1': group"),
             ({"priority": 1.5}, "'c1': priority"),
             ({"priority": True}, "'c1': priority"),
             ({"requires": {"ru": -1}}, r"'c1': requires\['ru'\]"),

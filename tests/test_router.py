@@ -361,7 +361,16 @@ class TestOperators:
     def test_events_of_configuration(self) -> None:
         router = Router(clock=FakeClock())
         [added] = router.add_group(Group("g", strategy=LongestIdle()))
-        assert added == GroupAdded(seq=1, time=0.0, group="g", strategy="longest_idle")
+        settings = {
+            "discipline": "fifo",
+            "aging": None,
+            "overflow": None,
+            "offers": None,
+            "keep_on_leave": 0.0,
+        }
+        assert added == GroupAdded(
+            seq=1, time=0.0, group="g", strategy="longest_idle", settings=settings
+        )
         op = Operator("ann", groups={"g"})
         assert router.add_operator(op) == [OperatorAdded(seq=2, time=0.0, operator=op)]
         router.remove_operator("ann")

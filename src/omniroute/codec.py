@@ -16,9 +16,16 @@ from typing import Any, TypeVar
 
 from omniroute.capacity import Capacity
 from omniroute.errors import OmnirouteError, ValidationError
-from omniroute.model import Conversation, Operator, Status
+from omniroute.model import Conversation, Group, Operator, Status
+from omniroute.policy import Discipline, Offers, Overflow, Relaxation
 
-__all__ = ["Decoder", "encode_capacity", "encode_conversation", "encode_operator"]
+__all__ = [
+    "Decoder",
+    "encode_capacity",
+    "encode_conversation",
+    "encode_group_settings",
+    "encode_operator",
+]
 
 T = TypeVar("T")
 
@@ -39,6 +46,7 @@ def encode_operator(operator: Operator) -> dict[str, Any]:
         "groups": sorted(operator.groups),
         "skills": dict(operator.skills),
         "capacity": encode_capacity(operator.capacity),
+        "bot": operator.bot,
     }
 
 
@@ -50,27 +58,59 @@ def encode_conversation(conversation: Conversation) -> dict[str, Any]:
         "customer_id": conversation.customer_id,
         "priority": conversation.priority,
         "requires": dict(conversation.requires),
+        "relax": [{"after": r.after, "requires": dict(r.requires)} for r in conversation.relax],
         "created_at": conversation.created_at,
         "metadata": dict(conversation.metadata),
+    }
+
+
+def encode_group_settings(group: Group) -> dict[str, Any]:
+    """A group's policies (everything but its id and strategy)."""
+    overflow = group.overflow
+    offers = group.offers
+    return {
+        "discipline": group.discipline.value,
+        "aging": group.aging,
+        "overflow": None
+        if overflow is None
+        else {
+            "to": overflow.to,
+            "after": overflow.after,
+            "queue_over": overflow.queue_over,
+            "when_nobody_online": overflow.when_nobody_online,
+            "keep": overflow.keep,
+        },
+        "offers": None
+        if offers is None
+        else {"timeout": offers.timeout, "ring": offers.ring, "away_after": offers.away_after},
+        # JSON has no infinity: "forever" is null.
+        "keep_on_leave": group.keep_on_leave if math.isfinite(group.keep_on_leave) else None,
     }
 
 
 class Decoder:
     """Strict readers of plain data that raise ``error`` with the field's path."""
 
-    def __init__(self, error: type[OmnirouteError], what: str) -> None:
+    def __init__(self, error: type[OmnirouteError], what: str, *, upgrade: bool = False) -> None:
         self.error = error
         self.what = what  # "snapshot", "event"…: the start of every message
+        # Data older than its newest format may lack fields added since: default them.
+        self.upgrade = upgrade
 
     def fail(self, path: str, reason: str) -> OmnirouteError:
         return self.error(f"{self.what} {path}: {reason}")
 
-    def record(self, value: Any, path: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
-        """A mapping with exactly these keys."""
+    def record(
+        self, value: Any, path: str, keys: tuple[str, ...], defaults: Mapping[str, Any] = {}
+    ) -> Mapping[str, Any]:
+        """A mapping with exactly these keys; those in ``defaults`` (fields newer
+        than the oldest data we read) may be absent and take their default."""
         if not isinstance(value, Mapping):
             raise self.fail(path, f"expected an object, got {_kind(value)}")
         if value.keys() == _key_set(keys):  # the usual case, checked in one step
             return value
+        if self.upgrade and any(key not in value for key in defaults):
+            value = {**defaults, **value}
         missing = [key for key in keys if key not in value]
         if missing:
             raise self.fail(path, f"missing field(s) {missing}")
@@ -141,7 +181,11 @@ class Decoder:
         )
 
     def operator(self, value: Any, path: str) -> Operator:
-        data = self.record(value, path, ("id", "groups", "skills", "capacity"))
+        data = self.record(
+            value, path, ("id", "groups", "skills", "capacity", "bot"), {"bot": False}
+        )
+        if not isinstance(data["bot"], bool):
+            raise self.fail(f"{path}.bot", f"expected a boolean, got {_kind(data['bot'])}")
         return self.build(
             Operator,
             path,
@@ -149,10 +193,11 @@ class Decoder:
             groups=self.texts(data["groups"], f"{path}.groups"),
             skills=self.levels(data["skills"], f"{path}.skills"),
             capacity=self.capacity(data["capacity"], f"{path}.capacity"),
+            bot=data["bot"],
         )
 
     def conversation(self, value: Any, path: str) -> Conversation:
-        data = self.record(value, path, _CONVERSATION_FIELDS)
+        data = self.record(value, path, _CONVERSATION_FIELDS, {"relax": []})
         metadata = data["metadata"]
         if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
             raise self.fail(f"{path}.metadata", "expected an object with string keys")
@@ -165,11 +210,76 @@ class Decoder:
             customer_id=self.optional(self.text, data["customer_id"], f"{path}.customer_id"),
             priority=self.integer(data["priority"], f"{path}.priority"),
             requires=self.levels(data["requires"], f"{path}.requires"),
+            relax=[
+                self.relaxation(step, f"{path}.relax[{i}]")
+                for i, step in enumerate(self.items(data["relax"], f"{path}.relax"))
+            ],
             created_at=self.optional(self.number, data["created_at"], f"{path}.created_at"),
             metadata=metadata,
         )
 
 
+    def relaxation(self, value: Any, path: str) -> Relaxation:
+        data = self.record(value, path, ("after", "requires"))
+        return self.build(
+            Relaxation,
+            path,
+            after=self.number(data["after"], f"{path}.after"),
+            requires=self.levels(data["requires"], f"{path}.requires"),
+        )
+
+    def group_settings(self, value: Any, path: str) -> dict[str, Any]:
+        """Checked group policies, as :func:`encode_group_settings` wrote them."""
+        self.group_policies(value, path)
+        return dict(value)
+
+    def group_policies(self, value: Any, path: str) -> dict[str, Any]:
+        """Keyword arguments for :class:`~omniroute.Group` from its settings."""
+        data = self.record(value, path, _SETTINGS)
+        try:
+            discipline = Discipline(data["discipline"])
+        except ValueError:
+            raise self.fail(
+                f"{path}.discipline", f"expected one of {[d.value for d in Discipline]}"
+            ) from None
+        overflow = offers = None
+        if data["overflow"] is not None:
+            at = f"{path}.overflow"
+            o = self.record(data["overflow"], at, _OVERFLOW)
+            flags = {name: o[name] for name in ("when_nobody_online", "keep")}
+            for name, flag in flags.items():
+                if not isinstance(flag, bool):
+                    raise self.fail(f"{at}.{name}", f"expected a boolean, got {_kind(flag)}")
+            overflow = self.build(
+                Overflow,
+                at,
+                to=self.text(o["to"], f"{at}.to"),
+                after=self.optional(self.number, o["after"], f"{at}.after"),
+                queue_over=self.optional(self.integer, o["queue_over"], f"{at}.queue_over"),
+                **flags,
+            )
+        if data["offers"] is not None:
+            at = f"{path}.offers"
+            o = self.record(data["offers"], at, ("timeout", "ring", "away_after"))
+            offers = self.build(
+                Offers,
+                at,
+                timeout=self.number(o["timeout"], f"{at}.timeout"),
+                ring=self.integer(o["ring"], f"{at}.ring"),
+                away_after=self.optional(self.integer, o["away_after"], f"{at}.away_after"),
+            )
+        keep = self.optional(self.number, data["keep_on_leave"], f"{path}.keep_on_leave")
+        return {
+            "discipline": discipline,
+            "aging": self.optional(self.number, data["aging"], f"{path}.aging"),
+            "overflow": overflow,
+            "offers": offers,
+            "keep_on_leave": math.inf if keep is None else keep,
+        }
+
+
+_SETTINGS = ("discipline", "aging", "overflow", "offers", "keep_on_leave")
+_OVERFLOW = ("to", "after", "queue_over", "when_nobody_online", "keep")
 _CONVERSATION_FIELDS = (
     "id",
     "channel",
@@ -177,6 +287,7 @@ _CONVERSATION_FIELDS = (
     "customer_id",
     "priority",
     "requires",
+    "relax",
     "created_at",
     "metadata",
 )

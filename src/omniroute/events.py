@@ -27,17 +27,26 @@ __all__ = [
     "Abandoned",
     "Assigned",
     "ConversationEvent",
+    "Escalated",
     "Event",
     "Finished",
     "GroupAdded",
     "GroupRemoved",
+    "HandedOff",
+    "OfferAccepted",
+    "OfferExpired",
+    "OfferRejected",
+    "OfferRescinded",
+    "Offered",
     "OperatorAdded",
     "OperatorRemoved",
     "OperatorUpdated",
     "Queued",
+    "Relaxed",
     "Requeued",
     "StatusChanged",
     "Submitted",
+    "Ticked",
 ]
 
 
@@ -69,7 +78,7 @@ class Event:
     def from_dict(data: Mapping[str, Any]) -> Event:
         """The event ``as_dict`` described; raises :class:`~omniroute.JournalError`
         naming the field if the data is malformed."""
-        decoder = Decoder(JournalError, "event")
+        decoder = Decoder(JournalError, "event", upgrade=True)
         if not isinstance(data, Mapping):
             raise decoder.fail("", f"expected an object, got {type(data).__name__}")
         name = data.get("type")
@@ -81,7 +90,8 @@ class Event:
             )
         names = tuple(field.name for field in attrs.fields(kind))
         path = f"{kind.__name__} seq {data.get('seq')!r}"
-        record = decoder.record(data, path, ("type", *names))
+        defaults = {name: _FIELD_DEFAULTS[name] for name in names if name in _FIELD_DEFAULTS}
+        record = decoder.record(data, path, ("type", *names), defaults)
         fields = {
             name: _FIELD_READERS[name](decoder, record[name], f"{path}.{name}") for name in names
         }
@@ -131,6 +141,86 @@ class Requeued(ConversationEvent):
     operator_id: str
     position: int
     waited: float
+
+
+@attrs.frozen(kw_only=True)
+class Relaxed(ConversationEvent):
+    """A waiting conversation reached relaxation ``step`` (1-based): it now
+    requires only ``requires``."""
+
+    requires: Mapping[str, int]
+    step: int
+
+
+@attrs.frozen(kw_only=True)
+class Escalated(ConversationEvent):
+    """A waiting conversation overflowed from ``from_group`` to ``group``.
+
+    ``reason`` is ``"after"``, ``"queue_over"`` or ``"nobody_online"``. It keeps
+    its original waiting start; ``position`` is its place in its new line.
+    """
+
+    from_group: str
+    reason: str
+    position: int
+
+
+@attrs.frozen(kw_only=True)
+class Offered(ConversationEvent):
+    """The conversation was offered to an operator, who holds a slot for it until
+    they accept, reject, or the offer expires or is rescinded."""
+
+    operator_id: str
+    waited: float
+
+
+@attrs.frozen(kw_only=True)
+class OfferAccepted(ConversationEvent):
+    """The operator accepted the offer; ``Assigned`` follows."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+
+
+@attrs.frozen(kw_only=True)
+class OfferRejected(ConversationEvent):
+    """The operator rejected the offer; the conversation goes to someone else."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+
+
+@attrs.frozen(kw_only=True)
+class OfferExpired(ConversationEvent):
+    """The operator let the offer time out; the conversation goes to someone else."""
+
+    operator_id: str
+
+
+@attrs.frozen(kw_only=True)
+class OfferRescinded(ConversationEvent):
+    """The Router withdrew an offer: ``reason`` is ``"accepted_by_other"``,
+    ``"abandoned"`` or ``"operator_left"``."""
+
+    operator_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class HandedOff(ConversationEvent):
+    """A bot (``operator_id``) handed the conversation from ``from_group`` to people in
+    ``group``; its waiting time for them starts now. ``requires`` and ``priority``
+    are the new values the host gave, if any."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+    from_group: str
+    reason: str
+    requires: Mapping[str, int] | None
+    priority: int | None
 
 
 @attrs.frozen(kw_only=True)
@@ -192,12 +282,21 @@ class OperatorRemoved(Event):
 
 @attrs.frozen(kw_only=True)
 class GroupAdded(Event):
-    """A group was added, with the name of its strategy."""
+    """A group was added, with the name of its strategy and its policies as plain
+    data (``discipline``, ``aging``, ``overflow``, ``offers``, ``keep_on_leave``)."""
 
     starts_call: ClassVar[bool] = True
 
     group: str
     strategy: str
+    settings: Mapping[str, Any]
+
+
+@attrs.frozen(kw_only=True)
+class Ticked(Event):
+    """:meth:`~omniroute.Router.tick` found timers due; their events follow."""
+
+    starts_call: ClassVar[bool] = True
 
 
 @attrs.frozen(kw_only=True)
@@ -215,6 +314,14 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Submitted,
         Queued,
         Assigned,
+        Relaxed,
+        Escalated,
+        Offered,
+        OfferAccepted,
+        OfferRejected,
+        OfferExpired,
+        OfferRescinded,
+        HandedOff,
         Requeued,
         Finished,
         Abandoned,
@@ -224,9 +331,21 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OperatorRemoved,
         GroupAdded,
         GroupRemoved,
+        Ticked,
     )
 }
 """Every concrete event type, by name."""
+
+# Fields added after the first release: journals written before them still read.
+_FIELD_DEFAULTS: dict[str, Any] = {
+    "settings": {
+        "discipline": "fifo",
+        "aging": None,
+        "overflow": None,
+        "offers": None,
+        "keep_on_leave": 0.0,
+    },
+}
 
 _FIELD_READERS: dict[str, Any] = {
     "seq": Decoder.integer,
@@ -243,4 +362,10 @@ _FIELD_READERS: dict[str, Any] = {
     "status": Decoder.status,
     "operator": Decoder.operator,
     "strategy": Decoder.text,
+    "settings": Decoder.group_settings,
+    "requires": lambda d, v, p: None if v is None else d.levels(v, p),
+    "step": Decoder.integer,
+    "from_group": Decoder.text,
+    "reason": Decoder.text,
+    "priority": lambda d, v, p: d.optional(d.integer, v, p),
 }

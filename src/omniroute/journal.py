@@ -20,12 +20,17 @@ from omniroute.events import (
     Finished,
     GroupAdded,
     GroupRemoved,
+    HandedOff,
+    OfferAccepted,
+    OfferRejected,
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
     StatusChanged,
     Submitted,
+    Ticked,
 )
+from omniroute.codec import Decoder
 from omniroute.model import Group
 from omniroute.snapshot import unknown_strategy
 
@@ -55,7 +60,10 @@ def _add_group(router: Router, event: GroupAdded, factories: StrategyFactories) 
         raise JournalError(
             f"event seq {event.seq}: {unknown_strategy(event.group, event.strategy)}"
         )
-    return router.add_group(Group(event.group, strategy=factory()))
+    policies = Decoder(JournalError, f"event seq {event.seq}").group_policies(
+        event.settings, "settings"
+    )
+    return router.add_group(Group(event.group, strategy=factory(), **policies))
 
 
 # The call each call-starting event records, re-run with that event's input.
@@ -69,6 +77,12 @@ CALLS: dict[type[Event], Call] = {
     OperatorRemoved: lambda router, e, _: router.remove_operator(e.operator_id),
     GroupAdded: _add_group,
     GroupRemoved: lambda router, e, _: router.remove_group(e.group),
+    OfferAccepted: lambda router, e, _: router.accept(e.conversation_id, e.operator_id),
+    OfferRejected: lambda router, e, _: router.reject(e.conversation_id, e.operator_id),
+    HandedOff: lambda router, e, _: router.handoff(
+        e.conversation_id, e.group, reason=e.reason, requires=e.requires, priority=e.priority
+    ),
+    Ticked: lambda router, e, _: router.tick(),
 }
 
 

@@ -6,11 +6,13 @@ Ended conversations (finished, abandoned) leave the Router and are forgotten.
 
 ::
 
-    submit ──► QUEUED ──assign──► ASSIGNED ──finish──► (ended)
-                 │  ▲                 │
-         abandon │  └─────requeue─────┘  (operator OFFLINE or removed)
-                 ▼
-              (ended)
+                    ┌──────────────reject, expire, rescind──────────┐
+                    ▼                                               │
+    submit ──► QUEUED ──offer──► OFFERED ──accept──► ASSIGNED ──finish──► (ended)
+                 │  │  ▲                               │    │
+         abandon │  │  └──requeue (operator left), handoff (from a bot)
+                 ▼  └──────────────assign──────────────┘
+              (ended)        (OFFERED may be abandoned too)
 """
 
 from __future__ import annotations
@@ -26,21 +28,35 @@ class ConversationState(enum.Enum):
     """Where a live conversation is."""
 
     QUEUED = "queued"
+    OFFERED = "offered"
     ASSIGNED = "assigned"
     ENDED = "ended"
 
 
-QUEUED, ASSIGNED, ENDED = ConversationState
+QUEUED, OFFERED, ASSIGNED, ENDED = ConversationState
 
 MOVES: dict[tuple[ConversationState, str], ConversationState] = {
     (QUEUED, "assign"): ASSIGNED,
+    (QUEUED, "offer"): OFFERED,
     (QUEUED, "abandon"): ENDED,
+    (OFFERED, "accept"): ASSIGNED,
+    (OFFERED, "reject"): QUEUED,
+    (OFFERED, "expire"): QUEUED,
+    (OFFERED, "rescind"): QUEUED,
+    (OFFERED, "abandon"): ENDED,
     (ASSIGNED, "finish"): ENDED,
     (ASSIGNED, "requeue"): QUEUED,
+    (ASSIGNED, "handoff"): QUEUED,
 }
 
-# The calls a host makes, for error messages ("assign" and "requeue" are the Router's).
-_HOST_CALLS = {"abandon": "abandon()", "finish": "finish()"}
+# The calls a host makes, for error messages (the others are the Router's own).
+_HOST_CALLS = {
+    "abandon": "abandon()",
+    "accept": "accept()",
+    "reject": "reject()",
+    "finish": "finish()",
+    "handoff": "handoff()",
+}
 
 
 def require(state: ConversationState, action: str, conversation_id: str) -> ConversationState:

@@ -7,14 +7,16 @@ They are frozen attrs classes, validated when built: a malformed value raises
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
 from omniroute._frozen import frozen_levels, frozen_metadata
 from omniroute.capacity import Capacity
-from omniroute.errors import ValidationError
+from omniroute.errors import ConfigurationError, ValidationError
+from omniroute.policy import Discipline, Offers, Overflow, Relaxation, relaxation_steps
 from omniroute.skills import Requirement
 from omniroute.strategies.base import Strategy
 from omniroute.strategies.least_loaded import LeastLoaded
@@ -69,10 +71,13 @@ def _names(value: Any) -> frozenset[str]:
 class Conversation:
     """A customer contact to route: a chat, a call, an e-mail thread…
 
-    ``priority``: higher goes first. ``requires``: skill → minimum level, a hard
-    requirement every strategy honours. ``created_at``: when the customer first
-    wrote, if the host knows (the Router measures waiting from submission).
-    ``metadata`` is the host's own and is carried untouched.
+    ``group``: the group's id, or ``""`` to let the Router's rules choose
+    (:meth:`~omniroute.Router.set_rules`). ``priority``: higher goes first.
+    ``requires``: skill → minimum level, a hard requirement every strategy honours.
+    ``relax``: :class:`~omniroute.Relaxation` steps that loosen ``requires`` as the
+    conversation waits. ``created_at``: when the customer first wrote, if the host
+    knows (the Router measures waiting from submission). ``metadata`` is the host's
+    own and is carried untouched; rules may read it.
 
     >>> Conversation("c1", channel=Channel.CHAT, group="billing").priority
     0
@@ -80,10 +85,11 @@ class Conversation:
 
     id: str
     channel: str
-    group: str
+    group: str = ""
     customer_id: str | None = attrs.field(default=None, kw_only=True)
     priority: int = attrs.field(default=0, kw_only=True)
     requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels, kw_only=True)
+    relax: tuple[Relaxation, ...] = attrs.field(default=(), kw_only=True)
     created_at: float | None = attrs.field(default=None, kw_only=True)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_metadata, kw_only=True)
     requirement: Requirement = attrs.field(init=False, repr=False, eq=False)
@@ -94,8 +100,8 @@ class Conversation:
         who = f"Conversation {self.id!r}"
         if not isinstance(self.channel, str) or not self.channel:
             raise ValidationError(f"{who}: channel must be a non-empty string")
-        if not isinstance(self.group, str) or not self.group:
-            raise ValidationError(f"{who}: group must be a non-empty string")
+        if not isinstance(self.group, str):
+            raise ValidationError(f"{who}: group must be a string (empty: rules choose)")
         if self.customer_id is not None and not isinstance(self.customer_id, str):
             raise ValidationError(f"{who}: customer_id must be a string or None")
         if not isinstance(self.priority, int) or isinstance(self.priority, bool):
@@ -103,6 +109,9 @@ class Conversation:
         if self.created_at is not None and not isinstance(self.created_at, (int, float)):
             raise ValidationError(f"{who}: created_at must be a number of seconds or None")
         _check_levels(who, "requires", self.requires)
+        if not isinstance(self.relax, Sequence):
+            raise ValidationError(f"{who}: relax must be a sequence of Relaxation steps")
+        object.__setattr__(self, "relax", relaxation_steps(who, self.relax))
         # Frozen, so set the derived field the way attrs' own __init__ does.
         object.__setattr__(self, "requirement", tuple(sorted(self.requires.items())))
 
@@ -113,6 +122,8 @@ class Operator:
 
     ``groups``: ids of the groups they serve. ``skills``: skill → proficiency level.
     ``capacity``: what they may hold at once (one conversation unless told).
+    ``bot``: a bot, not a person; what a bot holds may be handed to people with
+    :meth:`~omniroute.Router.handoff`. Give bots a large capacity.
 
     >>> Operator("ann", groups={"billing"}, capacity=Capacity(total=3)).capacity.total
     3
@@ -122,6 +133,7 @@ class Operator:
     groups: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
     skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
     capacity: Capacity = attrs.field(factory=lambda: Capacity(total=1))
+    bot: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         _check_id("Operator", self.id)
@@ -132,22 +144,78 @@ class Operator:
         _check_levels(who, "skills", self.skills)
         if not isinstance(self.capacity, Capacity):
             raise ValidationError(f"{who}: capacity must be a Capacity, got {self.capacity!r}")
+        if not isinstance(self.bot, bool):
+            raise ValidationError(f"{who}: bot must be True or False, got {self.bot!r}")
 
 
 @attrs.frozen
 class Group:
-    """A queue of work and the team serving it, with its distribution strategy.
+    """A queue of work and the team serving it, with its distribution strategy and
+    routing policies.
+
+    ``discipline``: FIFO (default) or LIFO among conversations of equal priority.
+    ``aging``: seconds of waiting one priority level is worth, so that long-waiting
+    low-priority work is not starved (None: priority always wins).
+    ``overflow``: when waiting work moves on to another group.
+    ``offers``: offer work for the operator to accept, instead of assigning it.
+    ``keep_on_leave``: seconds an operator who goes OFFLINE keeps this group's
+    conversations before they are requeued: 0 requeues at once (default),
+    ``math.inf`` leaves them with the operator (messaging work the customer does
+    not see queued).
 
     Give each group its own strategy instance: strategies keep per-group indexes.
     """
 
     id: str
     strategy: Strategy = attrs.field(factory=LeastLoaded, eq=False)
+    discipline: Discipline = attrs.field(default=Discipline.FIFO, converter=Discipline, kw_only=True)
+    aging: float | None = attrs.field(default=None, kw_only=True)
+    overflow: Overflow | None = attrs.field(default=None, kw_only=True)
+    offers: Offers | None = attrs.field(default=None, kw_only=True)
+    keep_on_leave: float = attrs.field(default=0.0, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         _check_id("Group", self.id)
+        who = f"Group {self.id!r}"
         if not isinstance(self.strategy, Strategy):
             raise ValidationError(
-                f"Group {self.id!r}: strategy must implement omniroute.strategies.Strategy, "
+                f"{who}: strategy must implement omniroute.strategies.Strategy, "
                 f"got {self.strategy!r}"
             )
+        aging = self.aging
+        if aging is not None and not (
+            isinstance(aging, (int, float))
+            and not isinstance(aging, bool)
+            and math.isfinite(aging)
+            and aging > 0
+        ):
+            raise ConfigurationError(f"{who}: aging must be seconds > 0 or None, got {aging!r}")
+        if self.overflow is not None:
+            if not isinstance(self.overflow, Overflow):
+                raise ConfigurationError(f"{who}: overflow must be an Overflow")
+            if self.overflow.to == self.id:
+                raise ConfigurationError(f"{who}: overflows to itself")
+        if self.offers is not None and not isinstance(self.offers, Offers):
+            raise ConfigurationError(f"{who}: offers must be an Offers")
+        keep = self.keep_on_leave
+        if not (
+            isinstance(keep, (int, float))
+            and not isinstance(keep, bool)
+            and not math.isnan(keep)
+            and keep >= 0
+        ):
+            raise ConfigurationError(
+                f"{who}: keep_on_leave must be seconds >= 0 (math.inf: forever), got {keep!r}"
+            )
+
+    def order(self, priority: int, enqueued_at: float, seq: int) -> tuple[int, float, int]:
+        """The sort key of a conversation waiting in this group; lower goes first.
+
+        With ``aging`` the key is static — ``enqueued_at - priority * aging`` — so
+        ordering stays ``O(log n)`` while low priorities catch up as they wait.
+        """
+        lifo = self.discipline is Discipline.LIFO
+        if self.aging is not None:
+            bonus = priority * self.aging
+            return (0, -(enqueued_at + bonus), -seq) if lifo else (0, enqueued_at - bonus, seq)
+        return (-priority, -enqueued_at, -seq) if lifo else (-priority, enqueued_at, seq)

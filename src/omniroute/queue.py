@@ -1,10 +1,12 @@
 """Waiting conversations, kept in ordered lines.
 
-A *line* holds the conversations of one group, one channel and one set of required
-skills: everything in a line is eligible for exactly the same operators, so only its
-head can be next. An operator with a free slot compares the heads of the lines it may
+A *line* holds the conversations of one group (or, after an overflow that keeps the
+first group, of a tuple of groups), one channel and one set of required skills:
+everything in a line is eligible for exactly the same operators, so only its head
+can be next. An operator with a free slot compares the heads of the lines it may
 take — a handful — instead of scanning the queue. Within a line, order is higher
-priority first, then earlier waiting start (FIFO), then submission order.
+priority first, then earlier waiting start (FIFO), then submission order — or the
+order the group's discipline and priority aging give (:meth:`Group.order`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ class Line:
     ``push``, ``remove``, ``pop`` and ``position`` cost ``O(log n)``; ``head`` ``O(1)``.
     """
 
-    __slots__ = ("_entries", "channel", "group", "requirement", "size")
+    __slots__ = ("_entries", "channel", "group", "groups", "requirement", "size")
 
-    def __init__(self, group: str, channel: str, requirement: Requirement) -> None:
-        self.group = group
+    def __init__(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> None:
+        self.groups = groups  # whose operators may take it
+        self.group = groups[-1]  # the group it waits in now: its counts go there
         self.channel = channel
         self.requirement = requirement
         self._entries: SortedList = SortedList()
@@ -85,37 +88,44 @@ class Line:
 class WaitingRoom:
     """Every line of every group, with counts per group and channel."""
 
-    __slots__ = ("_by_group", "_counts", "_lines", "version")
+    __slots__ = ("_by_group", "_counts", "_group_counts", "_lines", "version")
 
     def __init__(self) -> None:
-        self._lines: dict[tuple[str, str, Requirement], Line] = {}
+        self._lines: dict[tuple[tuple[str, ...], str, Requirement], Line] = {}
         self._by_group: dict[str, list[Line]] = {}
         self._counts: dict[tuple[str, str], int] = {}
+        self._group_counts: dict[str, int] = {}
         # bumped whenever a line appears or disappears, to refresh cached line lists
         self.version = 0
 
-    def find(self, group: str, channel: str, requirement: Requirement) -> Line | None:
+    def find(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> Line | None:
         """The line for these keys, if it exists."""
-        return self._lines.get((group, channel, requirement))
+        return self._lines.get((groups, channel, requirement))
 
-    def line_for(self, group: str, channel: str, requirement: Requirement) -> Line:
+    def line_for(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> Line:
         """The line a conversation belongs in, created on first use."""
-        key = (group, channel, requirement)
+        key = (groups, channel, requirement)
         line = self._lines.get(key)
         if line is None:
             line = self._lines[key] = Line(*key)
-            self._by_group.setdefault(group, []).append(line)
+            for group in groups:
+                self._by_group.setdefault(group, []).append(line)
             self.version += 1
         return line
 
     def lines_of(self, group: str) -> list[Line]:
+        """Every line whose conversations the group's operators may take."""
         return self._by_group.get(group, [])
+
+    def _counted(self, line: Line, n: int) -> None:
+        key = (line.group, line.channel)
+        self._counts[key] = self._counts.get(key, 0) + n
+        self._group_counts[line.group] = self._group_counts.get(line.group, 0) + n
 
     def push(self, ticket: Ticket) -> int:
         """Put ``ticket`` in its line; return its 1-based position there."""
         line = ticket.line
-        count_key = (line.group, line.channel)
-        self._counts[count_key] = self._counts.get(count_key, 0) + 1
+        self._counted(line, 1)
         return line.add(ticket)
 
     def push_all(self, tickets: list[Ticket]) -> None:
@@ -127,23 +137,24 @@ class WaitingRoom:
             by_line.setdefault(id(line), (line, []))[1].append(ticket.key)
         for line, keys in by_line.values():
             line.add_all(keys)
-            count_key = (line.group, line.channel)
-            self._counts[count_key] = self._counts.get(count_key, 0) + len(keys)
+            self._counted(line, len(keys))
 
     def remove(self, ticket: Ticket) -> None:
         line = ticket.line
         line.remove(ticket)
-        self._counts[line.group, line.channel] -= 1
+        self._counted(line, -1)
 
     def pop_head(self, line: Line) -> Ticket:
         ticket = line.pop()
-        self._counts[line.group, line.channel] -= 1
+        self._counted(line, -1)
         return ticket
 
     def count(self, group: str | None = None, channel: str | None = None) -> int:
         """Waiting conversations, optionally of one group and/or one channel."""
         if group is not None and channel is not None:
             return self._counts.get((group, channel), 0)
+        if group is not None:
+            return self._group_counts.get(group, 0)
         return sum(
             n
             for (g, c), n in self._counts.items()
@@ -158,8 +169,12 @@ class WaitingRoom:
         """Forget the (empty) lines of a removed group."""
         for line in self._by_group.pop(group, []):
             assert not line, "only empty groups are dropped"
-            del self._lines[line.group, line.channel, line.requirement]
+            del self._lines[line.groups, line.channel, line.requirement]
+            for other in line.groups:
+                if other != group:
+                    self._by_group[other].remove(line)
         self._counts = {key: n for key, n in self._counts.items() if key[0] != group}
+        self._group_counts.pop(group, None)
         self.version += 1
 
     def __len__(self) -> int:
@@ -167,7 +182,14 @@ class WaitingRoom:
 
     def _check(self) -> None:
         counts: dict[tuple[str, str], int] = {}
+        by_group: dict[str, int] = {}
         for line in self._lines.values():
             line._check()
             counts[line.group, line.channel] = counts.get((line.group, line.channel), 0) + len(line)
+            by_group[line.group] = by_group.get(line.group, 0) + len(line)
+            for group in line.groups:
+                assert line in self._by_group[group]
         assert {k: n for k, n in counts.items() if n} == self.counts()
+        assert {k: n for k, n in by_group.items() if n} == {
+            k: n for k, n in self._group_counts.items() if n
+        }

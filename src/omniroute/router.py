@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Self
+
+import attrs
 
 from omniroute import journal
 from omniroute import snapshot as snapshots
@@ -27,26 +30,37 @@ from omniroute.errors import (
     DuplicateGroup,
     DuplicateOperator,
     GroupInUse,
+    InvalidTransition,
     UnknownConversation,
     UnknownGroup,
     UnknownOperator,
     ValidationError,
 )
+from omniroute.codec import encode_group_settings
 from omniroute.events import (
     Abandoned,
     Assigned,
     ConversationEvent,
+    Escalated,
     Event,
     Finished,
     GroupAdded,
     GroupRemoved,
+    HandedOff,
+    OfferAccepted,
+    Offered,
+    OfferExpired,
+    OfferRejected,
+    OfferRescinded,
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
     Queued,
+    Relaxed,
     Requeued,
     StatusChanged,
     Submitted,
+    Ticked,
 )
 from omniroute.lifecycle import ConversationState, require
 from omniroute.model import Conversation, Group, Operator, Status
@@ -68,11 +82,23 @@ def _debug_enabled(logger: Any) -> bool:
 
 
 _order = attrgetter("order")
+_joined = attrgetter("joined")
 
 QUEUED = ConversationState.QUEUED
+OFFERED = ConversationState.OFFERED
 ASSIGNED = ConversationState.ASSIGNED
 ONLINE = Status.ONLINE
+AWAY = Status.AWAY
 OFFLINE = Status.OFFLINE
+
+# Timer kinds, in the order timers due at the same moment fire.
+RELAX, OVERFLOW, OFFER, LEAVE = range(4)
+# A timer: (due, kind, ticket seq, operator joined, push count, ticket, subject, stamp).
+# It fires only if its ticket is still where it was when it was set (``subject`` and
+# ``stamp`` tell), so timers are never cancelled, only found stale. The key before
+# the push count derives from state alone: a restored Router fires the same timers
+# in the same order.
+Timer = tuple[float, int, int, int, int, Ticket, Any, float]
 
 
 class Router:
@@ -111,6 +137,12 @@ class Router:
         self._operators: dict[str, OperatorState] = {}
         self._tickets: dict[str, Ticket] = {}
         self._room = WaitingRoom()
+        self._online: dict[str, int] = {}  # group id → its ONLINE operators
+        self._overflow_from: dict[str, set[str]] = {}  # group id → groups overflowing to it
+        # Relaxation timers apart: every call fires those due, tick() fires all.
+        self._relax_timers: list[Timer] = []
+        self._timers: list[Timer] = []
+        self._timer_count = 0
 
     # -- time and events ---------------------------------------------------------
 
@@ -166,10 +198,11 @@ class Router:
     # -- groups ------------------------------------------------------------------
 
     def add_group(self, group: Group) -> list[Event]:
-        """Add a group and its strategy. Cost ``O(1)``.
+        """Add a group, its strategy and its policies. Cost ``O(1)``.
 
         The strategy instance is this group's alone: it indexes this Router's
-        operators, so it may not serve another group or another Router.
+        operators, so it may not serve another group or another Router. A group's
+        overflow target must exist first, so overflow chains cannot form cycles.
         """
         if not isinstance(group, Group):
             raise ValidationError(f"add_group() takes a Group, got {group!r}")
@@ -181,9 +214,19 @@ class Router:
                 f"group {group.id!r} reuses the strategy instance of group {other!r}; "
                 "strategies keep per-group indexes, so give each group its own"
             )
+        if group.overflow is not None and group.overflow.to not in self._groups:
+            raise UnknownGroup(
+                f"group {group.id!r} overflows to unknown group {group.overflow.to!r}; "
+                f"add it first (known: {sorted(self._groups)})"
+            )
         self._install_group(group)
-        name = strategy_name(group.strategy)
-        event = GroupAdded(seq=self._seq(), time=self._now(), group=group.id, strategy=name)
+        event = GroupAdded(
+            seq=self._seq(),
+            time=self._now(),
+            group=group.id,
+            strategy=strategy_name(group.strategy),
+            settings=encode_group_settings(group),
+        )
         return self._emit([event])
 
     def _install_group(self, group: Group) -> None:
@@ -191,9 +234,14 @@ class Router:
         self._strategy_owner[id(group.strategy)] = group.id
         self._members[group.id] = set()
         self._live_in_group[group.id] = 0
+        self._online[group.id] = 0
+        self._overflow_from[group.id] = set()
+        if group.overflow is not None:
+            self._overflow_from[group.overflow.to].add(group.id)
 
     def remove_group(self, group_id: str) -> list[Event]:
-        """Remove a group nobody serves and no live conversation belongs to. ``O(1)``."""
+        """Remove a group nobody serves, no live conversation belongs to and no
+        other group overflows to. ``O(1)``."""
         group = self._group(group_id)
         members = self._members[group_id]
         if members:
@@ -207,8 +255,17 @@ class Router:
                 f"group {group_id!r} still has {live} live conversation(s); "
                 "finish or abandon them first"
             )
+        sources = self._overflow_from[group_id]
+        if sources:
+            raise GroupInUse(
+                f"group {group_id!r} is the overflow of group(s) {sorted(sources)}; "
+                "remove them first"
+            )
         del self._groups[group_id], self._members[group_id], self._live_in_group[group_id]
+        del self._online[group_id], self._overflow_from[group_id]
         del self._strategy_owner[id(group.strategy)]
+        if group.overflow is not None:
+            self._overflow_from[group.overflow.to].discard(group_id)
         self._room.drop_group(group_id)
         return self._emit([GroupRemoved(seq=self._seq(), time=self._now(), group=group_id)])
 
@@ -259,13 +316,19 @@ class Router:
             for strategy in op.strategies:
                 strategy.discard(op.id)
             op.free = False
-        for group_id in op.operator.groups:
+        old_groups = op.operator.groups
+        for group_id in old_groups:
             self._members[group_id].discard(op.id)
+        online = op.status is ONLINE
+        if online:
+            self._count_online(operator.groups - old_groups, 1)
         op.replace(operator)
         self._set_definition(op, operator)
         events: list[Event] = [OperatorUpdated(seq=self._seq(), time=now, operator=operator)]
         self._fill(op, now, events)
         self._reindex(op)
+        if online:
+            self._count_online(old_groups - operator.groups, -1, now, events)
         return self._emit(events)
 
     def _install_operator(self, operator: Operator, joined: int, now: float) -> OperatorState:
@@ -281,20 +344,24 @@ class Router:
         op.strategies = [self._groups[g].strategy for g in sorted(operator.groups)]
 
     def remove_operator(self, operator_id: str) -> list[Event]:
-        """Remove an operator; what they held is requeued as if they went OFFLINE.
+        """Remove an operator; their offers are rescinded and what they held is
+        requeued at once, whatever the groups' ``keep_on_leave``.
 
         Cost ``O(k log q)`` for the ``k`` conversations they held, plus routing those.
         """
         op = self._operator(operator_id)
         now = self._now()
         events: list[Event] = [OperatorRemoved(seq=self._seq(), time=now, operator_id=operator_id)]
-        requeued = self._requeue_all(op, now, events)
+        online = op.status is ONLINE
+        back = self._vacate(op, now, events, removing=True)
         op.status = OFFLINE
         self._reindex(op)
         for group_id in op.operator.groups:
             self._members[group_id].discard(operator_id)
         del self._operators[operator_id]
-        self._route_requeued(requeued, now, events)
+        if online:
+            self._count_online(op.operator.groups, -1, now, events)
+        self._route_requeued(back, now, events)
         if self._debug:
             self._log.debug("operator_removed", operator_id=operator_id)
         return self._emit(events)
@@ -303,9 +370,10 @@ class Router:
         """Change an operator's presence; setting the current status does nothing.
 
         ONLINE: they receive waiting work at once, up to their limits.
-        AWAY: they keep their work and receive nothing new.
-        OFFLINE: their work goes back to its queues (``Requeued``), keeping its
-        original waiting start, and is offered to other free operators.
+        AWAY: they keep their work and offers, and receive nothing new.
+        OFFLINE: their offers are rescinded; their work goes back to its queues
+        (``Requeued``), keeping its original waiting start, unless its group keeps
+        it for them (``Group.keep_on_leave``).
         Cost ``O(g log n + l)`` per conversation received or requeued.
         """
         op = self._operator(operator_id)
@@ -318,30 +386,34 @@ class Router:
             ) from None
         if status is op.status:
             return []
-        now = self._now()
+        events: list[Event] = []
+        self._change_status(op, status, self._now(), events)
+        return self._emit(events)
+
+    def _change_status(
+        self, op: OperatorState, status: Status, now: float, events: list[Event]
+    ) -> None:
         previous = op.status
         op.status = status
         op.status_since = now
-        events: list[Event] = [
+        events.append(
             StatusChanged(
-                seq=self._seq(),
-                time=now,
-                operator_id=operator_id,
-                previous=previous,
-                status=status,
+                seq=self._seq(), time=now, operator_id=op.id, previous=previous, status=status
             )
-        ]
+        )
         if self._debug:
-            self._log.debug("status_changed", operator_id=operator_id, status=status.value)
-        requeued: list[Ticket] = []
+            self._log.debug("status_changed", operator_id=op.id, status=status.value)
+        back: list[Ticket] = []
         if status is ONLINE:
             op.came_online(now)
+            self._count_online(op.operator.groups, 1)
             self._fill(op, now, events)
         elif status is OFFLINE:
-            requeued = self._requeue_all(op, now, events)
+            back = self._vacate(op, now, events, removing=False)
         self._reindex(op)
-        self._route_requeued(requeued, now, events)
-        return self._emit(events)
+        if previous is ONLINE:
+            self._count_online(op.operator.groups, -1, now, events)
+        self._route_requeued(back, now, events)
 
     def operator(self, operator_id: str) -> OperatorInfo:
         """A read-only copy of an operator's state. Cost ``O(k)`` for ``k`` held."""
@@ -351,6 +423,7 @@ class Router:
             status=op.status,
             status_since=op.status_since,
             conversations=tuple(op.conversations),
+            offers=tuple(c for c, t in op.conversations.items() if t.state is OFFERED),
             active_by_channel={c: n for c, n in op.active_by_channel.items() if n},
             units_used=op.units_used,
             utilisation=op.utilisation,
@@ -365,9 +438,12 @@ class Router:
     # -- conversations -----------------------------------------------------------
 
     def submit(self, conversation: Conversation) -> list[Event]:
-        """Route a new conversation: ``Submitted``, then ``Assigned`` if a free
-        operator may take it now, else ``Queued`` with its place in line.
+        """Route a new conversation: ``Submitted``, then ``Assigned`` (or ``Offered``,
+        if its group makes offers) when a free operator may take it now, else
+        ``Queued`` with its place in line — and ``Escalated`` if its group's queue
+        is too long or nobody of the group is ONLINE (``Group.overflow``).
 
+        A conversation without a group is routed by the rules (:meth:`set_rules`).
         Cost ``O(log n + log q)`` when the strategy's first candidate fits.
         """
         if not isinstance(conversation, Conversation):
@@ -377,26 +453,55 @@ class Router:
         group = self._group(conversation.group)
         room = self._room
         channel = conversation.channel
-        line = room.find(group.id, channel, conversation.requirement)
+        groups = (group.id,)
+        events: list[Event] = []
+        now = self._now() if self._relax_timers else None
+        if now is not None and self._relax_timers[0][0] <= now:
+            # Older conversations whose requirements relaxed go first.
+            self._announce_submit(conversation, events, now)
+            self._catch_up(now, events)
+        line = room.find(groups, channel, conversation.requirement)
         # A non-empty line proves nobody free may take this line: skip the search.
         # The search runs before anything changes, in case a host strategy raises.
-        op = None if line is not None and line.size else self._pick(conversation)
+        offers = group.offers
+        picks = (
+            []
+            if line is not None and line.size
+            else self._pick(groups, conversation, (), offers.ring if offers else 1)
+        )
         if line is None:
-            line = room.line_for(group.id, channel, conversation.requirement)
-        now = self._now()
+            line = room.line_for(groups, channel, conversation.requirement)
+        if now is None:
+            now = self._now()
         self._ticket_seq += 1
-        ticket = Ticket(conversation, self._ticket_seq, now, line)
+        seq = self._ticket_seq
+        ticket = Ticket(conversation, seq, now, line, group.order(conversation.priority, now, seq))
         self._tickets[ticket.id] = ticket
         self._live_in_group[group.id] += 1
-        events: list[Event] = []
-        self._record(events, Submitted, ticket, now, conversation=conversation)
-        if op is not None:
-            self._assign(ticket, op, now, events)
-            self._reindex(op)
+        if not events:
+            self._announce_submit(conversation, events, now)
+        if picks:
+            self._give(ticket, picks, now, events)
         else:
-            position = self._room.push(ticket)
+            position = room.push(ticket)
             self._record(events, Queued, ticket, now, position=position)
+            self._schedule_waiting(ticket)
+            self._on_arrival(ticket, now, events)
         return self._emit(events)
+
+    def _announce_submit(self, conversation: Conversation, events: list[Event], now: float) -> None:
+        events.append(
+            Submitted(
+                seq=self._seq(),
+                time=now,
+                conversation_id=conversation.id,
+                group=conversation.group,
+                channel=conversation.channel,
+                conversation=conversation,
+            )
+        )
+        if self._debug:
+            self._log.debug("submitted", conversation_id=conversation.id)
 
     def finish(self, conversation_id: str) -> list[Event]:
         """The operator is done with an assigned conversation; their slot is offered
@@ -421,26 +526,191 @@ class Router:
         return self._emit(events)
 
     def abandon(self, conversation_id: str) -> list[Event]:
-        """The customer left while waiting. Cost ``O(log q)``."""
+        """The customer left while waiting (or while being offered: the offers are
+        rescinded). Cost ``O(log q)``."""
         ticket = self._ticket(conversation_id)
-        if ticket.state is not QUEUED:
+        if ticket.state is not QUEUED and ticket.state is not OFFERED:
             require(ticket.state, "abandon", conversation_id)
         now = self._now()
-        self._room.remove(ticket)
-        self._end(ticket)
         events: list[Event] = []
         self._record(events, Abandoned, ticket, now, waited=now - ticket.enqueued_at)
+        offered = self._sorted_offers(ticket)
+        if ticket.state is QUEUED:
+            self._room.remove(ticket)
+        self._end(ticket)
+        for op in offered:
+            op.release(ticket, now)
+            self._record(events, OfferRescinded, ticket, now, operator_id=op.id, reason="abandoned")
+        for op in offered:
+            self._fill(op, now, events)
+            self._reindex(op)
+        return self._emit(events)
+
+    # -- offers and hand-offs --------------------------------------------------------
+
+    def _offered(self, conversation_id: str, operator_id: str, action: str) -> tuple[Ticket, OperatorState]:
+        ticket = self._ticket(conversation_id)
+        op = self._operator(operator_id)
+        if ticket.state is not OFFERED:
+            require(ticket.state, action, conversation_id)
+        if operator_id not in ticket.offers:
+            raise InvalidTransition(
+                f"cannot {action} conversation {conversation_id!r} for operator "
+                f"{operator_id!r}: it is offered to {sorted(ticket.offers)}"
+            )
+        return ticket, op
+
+    def accept(self, conversation_id: str, operator_id: str) -> list[Event]:
+        """The operator accepts the conversation offered to them: ``OfferAccepted``,
+        ``Assigned``, and ``OfferRescinded`` for the other operators it was offered
+        to at once (``Offers.ring``), whose slots are then filled. Cost
+        ``O(r (g log n + l))`` for ``r`` offers.
+        """
+        ticket, op = self._offered(conversation_id, operator_id, "accept")
+        now = self._now()
+        events: list[Event] = []
+        self._record(events, OfferAccepted, ticket, now, operator_id=op.id)
+        others = [o for o in self._sorted_offers(ticket) if o is not op]
+        ticket.offers = {}
+        op.missed = 0
+        ticket.state = ASSIGNED
+        ticket.operator = op
+        ticket.assigned_at = now
+        self._groups[self._via(ticket.groups, op)].strategy.assigned(op, ticket.conversation)
+        waited = now - ticket.enqueued_at
+        self._record(events, Assigned, ticket, now, operator_id=op.id, waited=waited)
+        for other in others:
+            other.release(ticket, now)
+            self._record(
+                events, OfferRescinded, ticket, now, operator_id=other.id, reason="accepted_by_other"
+            )
+        for other in others:
+            self._fill(other, now, events)
+            self._reindex(other)
+        return self._emit(events)
+
+    def reject(self, conversation_id: str, operator_id: str) -> list[Event]:
+        """The operator rejects the conversation offered to them. It is not offered
+        to them again while another operator who may take it is free; if nobody
+        else is, it may come back to them (set them AWAY to stop that).
+        Cost ``O(g log n + l)`` plus routing the conversation.
+        """
+        ticket, op = self._offered(conversation_id, operator_id, "reject")
+        now = self._now()
+        events: list[Event] = []
+        self._record(events, OfferRejected, ticket, now, operator_id=op.id)
+        op.missed = 0
+        op.release(ticket, now)
+        del ticket.offers[op.id]
+        ticket.declined.add(op.id)
+        if not ticket.offers:
+            self._withdraw(ticket, now, events)
+        self._fill(op, now, events)
+        self._reindex(op)
+        return self._emit(events)
+
+    def handoff(
+        self,
+        conversation_id: str,
+        to_group: str,
+        *,
+        reason: str = "",
+        requires: Mapping[str, int] | None = None,
+        priority: int | None = None,
+    ) -> list[Event]:
+        """A bot hands the conversation it holds to people in ``to_group``.
+
+        The conversation keeps its id, customer and metadata (``requires`` and
+        ``priority`` replace its own if given); its waiting for people starts now,
+        and its relaxation steps count from now. ``HandedOff``, then ``Assigned``
+        (or ``Offered``) or ``Queued``. Cost: one :meth:`submit` plus one slot freed.
+        """
+        ticket = self._ticket(conversation_id)
+        if ticket.state is not ASSIGNED:
+            require(ticket.state, "handoff", conversation_id)
+        bot = ticket.operator
+        assert bot is not None
+        if not bot.operator.bot:
+            raise InvalidTransition(
+                f"cannot hand off conversation {conversation_id!r}: operator {bot.id!r} "
+                "holding it is not a bot (Operator(bot=True))"
+            )
+        group = self._group(to_group)
+        if not isinstance(reason, str):
+            raise ValidationError(f"handoff of {conversation_id!r}: reason must be a string")
+        changes: dict[str, Any] = {"group": to_group}
+        if requires is not None:
+            changes["requires"] = requires
+        if priority is not None:
+            changes["priority"] = priority
+        try:
+            conversation = attrs.evolve(ticket.submitted, **changes)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"handoff of {conversation_id!r}: {exc}") from None
+        now = self._now()
+        events: list[Event] = []
+        from_group = ticket.group
+        bot.release(ticket, now)
+        self._count_live(ticket, -1)
+        ticket.submitted = ticket.conversation = conversation
+        ticket.group = to_group
+        ticket.groups = (to_group,)
+        self._count_live(ticket, 1)
+        ticket.enqueued_at = ticket.entered_at = now
+        ticket.step = 0
+        ticket.declined = set()
+        ticket.state = QUEUED
+        ticket.operator = None
+        ticket.assigned_at = None
+        ticket.key = (*group.order(conversation.priority, now, ticket.seq), ticket)
+        self._record(
+            events,
+            HandedOff,
+            ticket,
+            now,
+            operator_id=bot.id,
+            from_group=from_group,
+            reason=reason,
+            requires=None if requires is None else conversation.requires,
+            priority=priority,
+        )
+        offers = group.offers
+        picks = self._pick(ticket.groups, conversation, (), offers.ring if offers else 1)
+        if picks:
+            self._give(ticket, picks, now, events)
+        else:
+            position = self._place(ticket)
+            self._record(events, Queued, ticket, now, position=position)
+            self._schedule_waiting(ticket)
+            self._on_arrival(ticket, now, events)
+        self._fill(bot, now, events)
+        self._reindex(bot)
         return self._emit(events)
 
     def tick(self) -> list[Event]:
-        """Fire the timers that are due.
+        """Fire the timers that are due: relaxation steps, overflows after a wait,
+        offers that expire, and conversations kept for an operator who left.
 
-        The core Router has no timers yet: every decision it makes happens in the
-        call that caused it, so today this only reads the clock and returns ``[]``.
-        Call it regularly all the same; timed behaviour will fire here.
+        Returns ``[]`` if none was due, else ``Ticked`` and what the timers did.
+        Relaxation steps also fire at every other call, so a freed operator sees
+        them at once. Call it regularly — every second or so. Cost ``O(log t)`` per
+        timer, plus what the timers cause.
         """
-        self._now()
-        return self._emit([])
+        now = self._now()
+        events: list[Event] = []
+        relax, others = self._relax_timers, self._timers
+        while True:
+            due_relax = bool(relax) and relax[0][0] <= now
+            due_other = bool(others) and others[0][0] <= now
+            if not (due_relax or due_other):
+                break
+            heap = relax if due_relax and (not due_other or relax[0] < others[0]) else others
+            timer = heapq.heappop(heap)
+            if self._live(timer, now):
+                if not events:
+                    events.append(Ticked(seq=self._seq(), time=now))
+                self._fire(timer, now, events)
+        return self._emit(events)
 
     def conversation(self, conversation_id: str) -> ConversationInfo:
         """A read-only copy of a live conversation's state. Cost ``O(log q)``."""
@@ -455,6 +725,7 @@ class Router:
             operator_id=ticket.operator.id if ticket.operator is not None else None,
             assigned_at=ticket.assigned_at,
             position=ticket.line.position(ticket) if ticket.state is QUEUED else None,
+            offered_to=tuple(op.id for op in self._sorted_offers(ticket)),
         )
 
     def conversations(self) -> Iterator[ConversationInfo]:
@@ -571,40 +842,112 @@ class Router:
 
     # -- the routing core ----------------------------------------------------------
 
-    def _pick(self, conversation: Conversation) -> OperatorState | None:
-        """The first candidate of the group's strategy that may take ``conversation``."""
-        group = conversation.group
+    def _pick(
+        self,
+        groups: tuple[str, ...],
+        conversation: Conversation,
+        declined: Iterable[str],
+        want: int,
+    ) -> list[tuple[OperatorState, str]]:
+        """Up to ``want`` free operators who may take ``conversation``, each with the
+        group through which they may, in the groups' strategies' order.
+
+        Operators in ``declined`` are passed over, unless nobody else is free.
+        """
+        picks = self._candidates(groups, conversation, declined, want)
+        if not picks and declined:
+            picks = self._candidates(groups, conversation, (), want)
+        return picks
+
+    def _candidates(
+        self,
+        groups: tuple[str, ...],
+        conversation: Conversation,
+        skip: Iterable[str],
+        want: int,
+    ) -> list[tuple[OperatorState, str]]:
         channel = conversation.channel
         requirement = conversation.requirement
         operators = self._operators
-        candidates = iter(self._groups[group].strategy.candidates(conversation))
-        try:
-            for operator_id in candidates:
-                op = operators.get(operator_id)
-                # The strategy only proposes; limits and requirements are enforced here.
-                if (
-                    op is not None
-                    and op.free
-                    and group in op.operator.groups
-                    and op.fits(channel)
-                    and (not requirement or meets(op.operator.skills, requirement))
-                ):
-                    return op
-            return None
-        finally:
-            # Let the strategy restore its index before anything changes.
-            close = getattr(candidates, "close", None)
-            if close is not None:
-                close()
+        picks: list[tuple[OperatorState, str]] = []
+        for group in groups:
+            candidates = iter(self._groups[group].strategy.candidates(conversation))
+            try:
+                for operator_id in candidates:
+                    op = operators.get(operator_id)
+                    # The strategy only proposes; limits and requirements are enforced here.
+                    if (
+                        op is not None
+                        and op.free
+                        and group in op.operator.groups
+                        and op.fits(channel)
+                        and (not requirement or meets(op.operator.skills, requirement))
+                        and operator_id not in skip
+                        and all(op is not picked for picked, _ in picks)
+                    ):
+                        picks.append((op, group))
+                        if len(picks) == want:
+                            return picks
+            finally:
+                # Let the strategy restore its index before anything changes.
+                close = getattr(candidates, "close", None)
+                if close is not None:
+                    close()
+        return picks
 
-    def _assign(self, ticket: Ticket, op: OperatorState, now: float, events: list[Event]) -> None:
+    def _give(
+        self,
+        ticket: Ticket,
+        picks: list[tuple[OperatorState, str]],
+        now: float,
+        events: list[Event],
+    ) -> None:
+        """Assign ``ticket`` to the first pick, or offer it to all of them if its
+        group makes offers."""
+        offers = self._groups[ticket.group].offers
+        if offers is None:
+            op, via = picks[0]
+            self._assign(ticket, op, via, now, events)
+            self._reindex(op)
+            return
+        ticket.state = OFFERED
+        ticket.offered_at = now
+        waited = now - ticket.enqueued_at
+        for op, _ in picks:
+            ticket.offers[op.id] = op
+            op.take(ticket)
+            self._record(events, Offered, ticket, now, operator_id=op.id, waited=waited)
+            self._reindex(op)
+        self._schedule(now + offers.timeout, OFFER, ticket, None, now)
+
+    def _assign(
+        self, ticket: Ticket, op: OperatorState, via: str, now: float, events: list[Event]
+    ) -> None:
         ticket.state = ASSIGNED
         ticket.operator = op
         ticket.assigned_at = now
         op.take(ticket)
-        self._groups[ticket.group].strategy.assigned(op, ticket.conversation)
+        self._groups[via].strategy.assigned(op, ticket.conversation)
         waited = now - ticket.enqueued_at
         self._record(events, Assigned, ticket, now, operator_id=op.id, waited=waited)
+
+    @staticmethod
+    def _via(groups: tuple[str, ...], op: OperatorState) -> str:
+        """The first of ``groups`` through which ``op`` may take a conversation."""
+        served = op.operator.groups
+        return next(group for group in groups if group in served)
+
+    @staticmethod
+    def _sorted_offers(ticket: Ticket) -> list[OperatorState]:
+        return sorted(ticket.offers.values(), key=_joined)
+
+    def _withdraw(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """An offered conversation nobody holds an offer for any more waits again,
+        in its old place, and goes to the next operator."""
+        ticket.state = QUEUED
+        self._place(ticket)
+        self._schedule_waiting(ticket)
+        self._route_waiting(ticket, now, events)
 
     def _record(
         self,
@@ -632,7 +975,10 @@ class Router:
         """Give ``op`` the best waiting conversations it may take, while it has room.
 
         Across its lines, the best head wins: higher priority, then longest waiting.
+        Due relaxation steps apply first, so a freed operator sees them.
         """
+        if self._relax_timers and self._relax_timers[0][0] <= now:
+            self._catch_up(now, events)
         lines = self._lines_for(op)
         room = self._room
         while op.status is ONLINE and op.has_room:  # op.can_receive(), inlined
@@ -645,16 +991,23 @@ class Router:
                         best, best_key = line, key
             if best is None:
                 return
-            self._assign(room.pop_head(best), op, now, events)
+            ticket = room.pop_head(best)
+            via = best.group if len(best.groups) == 1 else self._via(best.groups, op)
+            if self._groups[ticket.group].offers is None:
+                self._assign(ticket, op, via, now, events)
+            else:
+                self._give(ticket, [(op, via)], now, events)
 
     def _lines_for(self, op: OperatorState) -> list[Line]:
         """The lines ``op`` may serve by group and skills, cached until lines change."""
         if op.lines_version != self._room.version:
+            seen: set[int] = set()
             op.lines = [
                 line
                 for group_id in sorted(op.operator.groups)
                 for line in self._room.lines_of(group_id)
                 if meets(op.operator.skills, line.requirement)
+                and not (id(line) in seen or seen.add(id(line)))  # type: ignore[func-returns-value]
             ]
             op.lines_version = self._room.version
         return op.lines
@@ -674,40 +1027,247 @@ class Router:
                 strategy.discard(op.id)
         op.free = free
 
+    def _count_live(self, ticket: Ticket, delta: int) -> None:
+        for group in ticket.groups:
+            self._live_in_group[group] += delta
+
     def _end(self, ticket: Ticket) -> None:
         ticket.state = ConversationState.ENDED
         ticket.key = ticket.order  # type: ignore[assignment]  # break the cycle for refcounting
         del self._tickets[ticket.id]
-        self._live_in_group[ticket.group] -= 1
+        self._count_live(ticket, -1)
 
-    def _requeue_all(self, op: OperatorState, now: float, events: list[Event]) -> list[Ticket]:
-        """Put everything ``op`` holds back in line with its original waiting start."""
-        tickets = list(op.conversations.values())
-        for ticket in tickets:
-            require(ticket.state, "requeue", ticket.id)
+    def _place(self, ticket: Ticket) -> int:
+        """Put a waiting ticket in the line its groups, channel and current
+        requirement give; return its position there."""
+        requirement = ticket.conversation.requirement
+        ticket.line = self._room.line_for(ticket.groups, ticket.channel, requirement)
+        return self._room.push(ticket)
+
+    def _vacate(
+        self, op: OperatorState, now: float, events: list[Event], *, removing: bool
+    ) -> list[Ticket]:
+        """``op`` leaves: rescind its offers and requeue what it holds, with the
+        original waiting start, except what its groups keep for it. Returns the
+        conversations that wait again."""
+        back: list[Ticket] = []
+        for ticket in [t for t in op.conversations.values() if t.state is OFFERED]:
             op.release(ticket, now)
-            ticket.state = QUEUED
-            ticket.operator = None
-            ticket.assigned_at = None
-            self._room.push(ticket)
-        # Positions are read once all are back, so none is stale.
-        for ticket in tickets:
-            position = ticket.line.position(ticket)
-            waited = now - ticket.enqueued_at
+            del ticket.offers[op.id]
             self._record(
-                events, Requeued, ticket, now, operator_id=op.id, position=position, waited=waited
+                events, OfferRescinded, ticket, now, operator_id=op.id, reason="operator_left"
             )
-        return tickets
+            if not ticket.offers:
+                ticket.state = QUEUED
+                self._place(ticket)
+                self._schedule_waiting(ticket)
+                back.append(ticket)
+        requeued: list[Ticket] = []
+        for ticket in list(op.conversations.values()):
+            keep = self._groups[ticket.group].keep_on_leave
+            if keep and not removing:
+                if math.isfinite(keep):
+                    self._schedule(now + keep, LEAVE, ticket, op, now)
+                continue
+            self._requeue(ticket, op, now)
+            requeued.append(ticket)
+        # Positions are read once all are back, so none is stale.
+        for ticket in requeued:
+            self._record_requeued(ticket, op, now, events)
+        return back + requeued
+
+    def _requeue(self, ticket: Ticket, op: OperatorState, now: float) -> None:
+        require(ticket.state, "requeue", ticket.id)
+        op.release(ticket, now)
+        ticket.state = QUEUED
+        ticket.operator = None
+        ticket.assigned_at = None
+        self._place(ticket)
+        self._schedule_waiting(ticket)
+
+    def _record_requeued(
+        self, ticket: Ticket, op: OperatorState, now: float, events: list[Event]
+    ) -> None:
+        position = ticket.line.position(ticket)
+        waited = now - ticket.enqueued_at
+        self._record(
+            events, Requeued, ticket, now, operator_id=op.id, position=position, waited=waited
+        )
 
     def _route_requeued(self, tickets: list[Ticket], now: float, events: list[Event]) -> None:
-        """Offer requeued conversations to other free operators, best first."""
+        """Offer conversations that wait again to other free operators, best first."""
         for ticket in sorted(tickets, key=_order):
-            line = ticket.line
-            # Only a line's head can go; behind an older head nobody is free anyway.
-            if ticket.state is not QUEUED or line.head() is not ticket:
+            self._route_waiting(ticket, now, events)
+
+    def _route_waiting(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """Give a waiting ticket to free operators, if it heads its line."""
+        line = ticket.line
+        # Only a line's head can go; behind an older head nobody is free anyway.
+        if ticket.state is not QUEUED or line.head() is not ticket:
+            return
+        offers = self._groups[ticket.group].offers
+        want = offers.ring if offers else 1
+        picks = self._pick(ticket.groups, ticket.conversation, ticket.declined, want)
+        if picks:
+            self._room.pop_head(line)
+            self._give(ticket, picks, now, events)
+
+    # -- policies: overflow ------------------------------------------------------------
+
+    def _on_arrival(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """A conversation just queued in its group: overflow at once if the queue
+        is too long or nobody of the group is ONLINE."""
+        group = self._groups[ticket.group]
+        overflow = group.overflow
+        if overflow is None or ticket.state is not QUEUED:
+            return
+        if overflow.queue_over is not None and self._room.count(group.id) > overflow.queue_over:
+            self._escalate(ticket, "queue_over", now, events)
+        elif overflow.when_nobody_online and not self._online[group.id]:
+            self._escalate(ticket, "nobody_online", now, events)
+
+    def _escalate(self, ticket: Ticket, reason: str, now: float, events: list[Event]) -> None:
+        """Move a waiting ticket to its group's overflow group, keeping its waiting
+        start; then route it there, and let that group's own triggers act."""
+        source = self._groups[ticket.group]
+        assert source.overflow is not None
+        target = self._groups[source.overflow.to]
+        self._room.remove(ticket)
+        self._count_live(ticket, -1)
+        groups = ticket.groups + (target.id,) if source.overflow.keep else (target.id,)
+        ticket.groups = groups
+        ticket.group = target.id
+        ticket.entered_at = now
+        self._count_live(ticket, 1)
+        ticket.conversation = attrs.evolve(ticket.conversation, group=target.id)
+        conversation = ticket.conversation
+        ticket.key = (*target.order(conversation.priority, ticket.enqueued_at, ticket.seq), ticket)
+        position = self._place(ticket)
+        self._record(
+            events, Escalated, ticket, now, from_group=source.id, reason=reason, position=position
+        )
+        self._schedule_waiting(ticket, relax=False)
+        self._route_waiting(ticket, now, events)
+        self._on_arrival(ticket, now, events)
+
+    def _count_online(
+        self,
+        groups: Iterable[str],
+        delta: int,
+        now: float = 0.0,
+        events: list[Event] | None = None,
+    ) -> None:
+        """Count operators coming ONLINE in (or leaving) ``groups``; when a group's
+        last one leaves, its waiting work overflows if its policy says so."""
+        online = self._online
+        for group_id in sorted(groups):
+            online[group_id] += delta
+            if online[group_id] or events is None:
                 continue
-            op = self._pick(ticket.conversation)
-            if op is not None:
-                self._room.pop_head(line)
-                self._assign(ticket, op, now, events)
-                self._reindex(op)
+            overflow = self._groups[group_id].overflow
+            if overflow is not None and overflow.when_nobody_online:
+                waiting = [
+                    ticket
+                    for line in self._room.lines_of(group_id)
+                    if line.group == group_id
+                    for ticket in line
+                ]
+                for ticket in sorted(waiting, key=_order):
+                    if ticket.state is QUEUED and ticket.group == group_id:
+                        self._escalate(ticket, "nobody_online", now, events)
+
+    # -- timers ------------------------------------------------------------------------
+
+    def _schedule(
+        self, due: float, kind: int, ticket: Ticket, subject: Any = None, stamp: float = 0.0
+    ) -> None:
+        self._timer_count += 1
+        joined = subject.joined if isinstance(subject, OperatorState) else 0
+        timer = (due, kind, ticket.seq, joined, self._timer_count, ticket, subject, stamp)
+        heapq.heappush(self._relax_timers if kind == RELAX else self._timers, timer)
+
+    def _schedule_waiting(self, ticket: Ticket, *, relax: bool = True) -> None:
+        """The timers of a conversation that (again) waits: its next relaxation
+        step and its group's overflow after a wait."""
+        steps = ticket.submitted.relax
+        if relax and ticket.step < len(steps):
+            self._schedule(ticket.enqueued_at + steps[ticket.step].after, RELAX, ticket)
+        overflow = self._groups[ticket.group].overflow
+        if overflow is not None and overflow.after is not None:
+            due = ticket.entered_at + overflow.after
+            self._schedule(due, OVERFLOW, ticket, ticket.group, ticket.entered_at)
+
+    def _catch_up(self, now: float, events: list[Event]) -> None:
+        """Apply the relaxation steps that are due."""
+        timers = self._relax_timers
+        while timers and timers[0][0] <= now:
+            timer = heapq.heappop(timers)
+            if self._live(timer, now):
+                self._fire(timer, now, events)
+
+    def _live(self, timer: Timer, now: float) -> bool:
+        """Whether the timer still applies to its ticket as it is now."""
+        _, kind, _, _, _, ticket, subject, stamp = timer
+        state = ticket.state
+        if kind == RELAX:
+            return state is QUEUED and ticket.due_step(now) > ticket.step
+        if kind == OVERFLOW:
+            return state is QUEUED and ticket.group == subject and ticket.entered_at == stamp
+        if kind == OFFER:
+            return state is OFFERED and ticket.offered_at == stamp
+        op: OperatorState = subject
+        return (
+            state is ASSIGNED
+            and ticket.operator is op
+            and op.status is OFFLINE
+            and op.status_since == stamp
+            and self._operators.get(op.id) is op
+        )
+
+    def _fire(self, timer: Timer, now: float, events: list[Event]) -> None:
+        _, kind, _, _, _, ticket, subject, _ = timer
+        if kind == RELAX:
+            self._relax(ticket, now, events)
+        elif kind == OVERFLOW:
+            self._escalate(ticket, "after", now, events)
+        elif kind == OFFER:
+            self._expire(ticket, now, events)
+        else:
+            self._requeue(ticket, subject, now)
+            self._record_requeued(ticket, subject, now, events)
+            self._route_waiting(ticket, now, events)
+
+    def _relax(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """Move a waiting ticket to the line of its now-due relaxation step."""
+        step = ticket.due_step(now)
+        requires = ticket.requirement_at(step)
+        self._room.remove(ticket)
+        ticket.step = step
+        ticket.conversation = attrs.evolve(ticket.conversation, requires=requires)
+        self._place(ticket)
+        self._record(events, Relaxed, ticket, now, requires=requires, step=step)
+        steps = ticket.submitted.relax
+        if step < len(steps):
+            self._schedule(ticket.enqueued_at + steps[step].after, RELAX, ticket)
+        self._route_waiting(ticket, now, events)
+
+    def _expire(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """Nobody answered the offers in time: they expire, the operators may be set
+        AWAY, and the conversation goes to the next operator."""
+        ops = self._sorted_offers(ticket)
+        ticket.offers = {}
+        for op in ops:
+            op.release(ticket, now)
+            op.missed += 1
+            ticket.declined.add(op.id)
+            self._record(events, OfferExpired, ticket, now, operator_id=op.id)
+        policy = self._groups[ticket.group].offers
+        assert policy is not None
+        away_after = policy.away_after
+        for op in ops:
+            if away_after is not None and op.missed >= away_after and op.status is ONLINE:
+                self._change_status(op, AWAY, now, events)
+        self._withdraw(ticket, now, events)
+        for op in ops:
+            self._fill(op, now, events)
+            self._reindex(op)

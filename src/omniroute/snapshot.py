@@ -1,11 +1,15 @@
 """Snapshots: a Router's whole state as plain, JSON-ready data, and back.
 
-A snapshot holds what cannot be derived: the groups and their strategies' own memory
-(round-robin's pointer), every operator's definition, status, timestamps and the
-conversations they hold in the order they took them, every live conversation with
-its waiting start and submission number, the clock's last reading and the counters.
-Strategy indexes and waiting lines are rebuilt from those, so a restored Router
-makes exactly the decisions the original would have.
+A snapshot holds what cannot be derived: the groups with their policies and their
+strategies' own memory (round-robin's pointer), every operator's definition, status,
+timestamps, missed offers and the conversations they hold (offers included) in the
+order they took them, every live conversation with its waiting start, submission
+number, current group, relaxation step and the operators who declined it, the
+clock's last reading and the counters. Strategy indexes, waiting lines and timers
+are rebuilt from those, so a restored Router makes exactly the decisions the
+original would have.
+
+Version 1 snapshots (before routing policies) still restore.
 
 Restoring checks everything before it builds anything: a malformed or
 self-contradictory snapshot raises :class:`~omniroute.SnapshotError` naming the
@@ -15,10 +19,18 @@ path of the first bad field, and no Router is returned.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from omniroute.codec import Decoder, encode_conversation, encode_operator
+import attrs
+
+from omniroute.codec import (
+    Decoder,
+    encode_conversation,
+    encode_group_settings,
+    encode_operator,
+)
 from omniroute.errors import SnapshotError
 from omniroute.lifecycle import ConversationState
 from omniroute.model import Conversation, Group, Status
@@ -32,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA", "VERSION", "factories", "restore", "take"]
 
 SCHEMA = "omniroute.snapshot"
-VERSION = 1
+VERSION = 2
 """The newest snapshot format this omniroute writes and reads."""
 
 
@@ -51,10 +63,35 @@ def unknown_strategy(group_id: str, name: str) -> str:
 
 _TOP = ("schema", "version", "now", "counters", "groups", "operators", "conversations")
 _COUNTERS = ("event_seq", "ticket_seq", "joined")
-_GROUP = ("id", "strategy", "strategy_state")
-_OPERATOR = ("operator", "joined", "status", "status_since", "idle_since", "conversations")
-_CONVERSATION = ("conversation", "seq", "state", "enqueued_at", "assigned_at")
-_STATES = {state.value: state for state in (ConversationState.QUEUED, ConversationState.ASSIGNED)}
+_GROUP = ("id", "strategy", "strategy_state", "settings")
+_OPERATOR = (
+    "operator",
+    "joined",
+    "status",
+    "status_since",
+    "idle_since",
+    "conversations",
+    "missed",
+)
+_CONVERSATION = (
+    "conversation",
+    "seq",
+    "state",
+    "enqueued_at",
+    "assigned_at",
+    "group",
+    "groups",
+    "step",
+    "entered_at",
+    "offered_at",
+    "declined",
+)
+QUEUED, OFFERED, ASSIGNED = (
+    ConversationState.QUEUED,
+    ConversationState.OFFERED,
+    ConversationState.ASSIGNED,
+)
+_STATES = {state.value: state for state in (QUEUED, OFFERED, ASSIGNED)}
 
 
 def take(router: Router) -> dict[str, Any]:
@@ -67,6 +104,7 @@ def take(router: Router) -> dict[str, Any]:
                 "id": group.id,
                 "strategy": strategy_name(group.strategy),
                 "strategy_state": dump() if dump is not None else None,
+                "settings": encode_group_settings(group),
             }
         )
     return {
@@ -87,16 +125,23 @@ def take(router: Router) -> dict[str, Any]:
                 "status_since": op.status_since,
                 "idle_since": op.idle_since,
                 "conversations": list(op.conversations),
+                "missed": op.missed,
             }
             for op in router._operators.values()
         ],
         "conversations": [
             {
-                "conversation": encode_conversation(ticket.conversation),
+                "conversation": encode_conversation(ticket.submitted),
                 "seq": ticket.seq,
                 "state": ticket.state.value,
                 "enqueued_at": ticket.enqueued_at,
                 "assigned_at": ticket.assigned_at,
+                "group": ticket.group,
+                "groups": list(ticket.groups),
+                "step": ticket.step,
+                "entered_at": ticket.entered_at,
+                "offered_at": ticket.offered_at if ticket.state is OFFERED else None,
+                "declined": sorted(ticket.declined),
             }
             for ticket in router._tickets.values()
         ],
@@ -124,14 +169,50 @@ def parse(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
             f"snapshot version {version} is newer than this omniroute reads (up to "
             f"{VERSION}); upgrade omniroute to restore it"
         )
-    return data
+    return _from_v1(data) if version == 1 else data
+
+
+def _from_v1(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A version 1 snapshot in version 2's shape: no policies, no offers."""
+    defaults = {
+        "discipline": "fifo",
+        "aging": None,
+        "overflow": None,
+        "offers": None,
+        "keep_on_leave": 0.0,
+    }
+
+    def each(key: str, extra: Callable[[Any], dict[str, Any]]) -> Any:
+        items = data.get(key)
+        if not isinstance(items, list):
+            return items  # the reader will say what is wrong
+        return [{**extra(item), **item} if isinstance(item, Mapping) else item for item in items]
+
+    def conversation_defaults(item: Any) -> dict[str, Any]:
+        conversation = item.get("conversation")
+        group = conversation.get("group") if isinstance(conversation, Mapping) else None
+        return {
+            "group": group,
+            "groups": [group],
+            "step": 0,
+            "entered_at": item.get("enqueued_at"),
+            "offered_at": None,
+            "declined": [],
+        }
+
+    return {
+        **data,
+        "groups": each("groups", lambda _: {"settings": defaults}),
+        "operators": each("operators", lambda _: {"missed": 0}),
+        "conversations": each("conversations", conversation_defaults),
+    }
 
 
 class _Reader:
     """Decodes and cross-checks a whole snapshot before anything is built."""
 
     def __init__(self, data: Mapping[str, Any], factories: StrategyFactories) -> None:
-        self.d = d = Decoder(SnapshotError, "snapshot")
+        self.d = d = Decoder(SnapshotError, "snapshot", upgrade=data["version"] < VERSION)
         self.factories = factories
         top = d.record(data, "$", _TOP)
         self.now = d.number(top["now"], "$.now")
@@ -146,6 +227,18 @@ class _Reader:
         self.group_ids = {group.id for group in self.groups}
         if len(self.group_ids) != len(self.groups):
             raise d.fail("$.groups", "group ids are not unique")
+        self.by_id = {group.id: group for group in self.groups}
+        seen: set[str] = set()
+        for i, group in enumerate(self.groups):
+            # Groups are listed in the order they were added; an overflow names an
+            # earlier group, so chains have no cycles.
+            if group.overflow is not None and group.overflow.to not in seen:
+                raise d.fail(
+                    f"$.groups[{i}].settings.overflow.to",
+                    f"group {group.id!r} overflows to {group.overflow.to!r}, "
+                    "which is not a group added before it",
+                )
+            seen.add(group.id)
         self.conversations = self.unique(
             "conversations", top["conversations"], self.conversation, "conversation"
         )
@@ -194,7 +287,8 @@ class _Reader:
                 load(state)
             except (ValueError, TypeError, KeyError) as exc:
                 raise d.fail(f"{path}.strategy_state", f"{name!r} refused it: {exc}") from None
-        return d.build(Group, path, id=group_id, strategy=strategy)
+        policies = d.group_policies(data["settings"], f"{path}.settings")
+        return d.build(Group, path, id=group_id, strategy=strategy, **policies)
 
     def operator(self, value: Any, path: str) -> dict[str, Any]:
         d = self.d
@@ -206,8 +300,6 @@ class _Reader:
         joined = self.numbered(data["joined"], f"{path}.joined", "joined")
         held = d.texts(data["conversations"], f"{path}.conversations")
         status = d.status(data["status"], f"{path}.status")
-        if status is Status.OFFLINE and held:
-            raise d.fail(f"{path}.conversations", f"operator {operator.id!r} is OFFLINE")
         return {
             "operator": operator,
             "number": joined,
@@ -215,6 +307,7 @@ class _Reader:
             "status_since": d.number(data["status_since"], f"{path}.status_since"),
             "idle_since": d.number(data["idle_since"], f"{path}.idle_since"),
             "held": held,
+            "missed": self._count(data["missed"], f"{path}.missed"),
         }
 
     def numbered(self, value: Any, path: str, counter: str) -> int:
@@ -234,37 +327,73 @@ class _Reader:
         if state is None:
             raise d.fail(f"{path}.state", f"expected one of {sorted(_STATES)}")
         assigned_at = d.optional(d.number, data["assigned_at"], f"{path}.assigned_at")
-        if (assigned_at is None) != (state is ConversationState.QUEUED):
-            raise d.fail(f"{path}.assigned_at", f"must be set exactly when {state.value}")
+        if (assigned_at is None) != (state is not ASSIGNED):
+            raise d.fail(f"{path}.assigned_at", f"must be set exactly when assigned")
+        offered_at = d.optional(d.number, data["offered_at"], f"{path}.offered_at")
+        if (offered_at is None) != (state is not OFFERED):
+            raise d.fail(f"{path}.offered_at", f"must be set exactly when offered")
+        groups = d.texts(data["groups"], f"{path}.groups")
+        group = d.text(data["group"], f"{path}.group")
+        unknown = sorted(set(groups) - self.group_ids)
+        if unknown:
+            raise d.fail(f"{path}.groups", f"unknown group(s) {unknown}")
+        if not groups or groups[-1] != group or len(set(groups)) != len(groups):
+            raise d.fail(f"{path}.groups", f"must be distinct groups ending with {group!r}")
+        step = d.integer(data["step"], f"{path}.step")
+        if not 0 <= step <= len(conversation.relax):
+            raise d.fail(f"{path}.step", f"must be in 0..{len(conversation.relax)}, got {step}")
         return {
             "conversation": conversation,
             "number": self.numbered(data["seq"], f"{path}.seq", "ticket_seq"),
             "state": state,
             "enqueued_at": d.number(data["enqueued_at"], f"{path}.enqueued_at"),
             "assigned_at": assigned_at,
+            "offered_at": offered_at,
+            "group": group,
+            "groups": tuple(groups),
+            "step": step,
+            "entered_at": d.number(data["entered_at"], f"{path}.entered_at"),
+            "declined": set(d.texts(data["declined"], f"{path}.declined")),
         }
 
     def check_holders(self) -> None:
-        """Every assigned conversation is held by exactly one operator, within limits."""
-        holder: dict[str, str] = {}
+        """Every assigned conversation is held by exactly one operator, every offered
+        one by at least one, within limits; OFFLINE operators hold only what their
+        groups keep for them."""
+        holders: dict[str, list[str]] = {}
         for i, (operator_id, record) in enumerate(self.operators.items()):
             path = f"$.operators[{i}].conversations"
             by_channel: dict[str, int] = {}
+            offline = record["status"] is Status.OFFLINE
             for cid in record["held"]:
                 conversation = self.conversations.get(cid)
-                if conversation is None or conversation["state"] is not ConversationState.ASSIGNED:
-                    raise self.d.fail(path, f"{cid!r} is not an assigned conversation")
-                if cid in holder:
-                    raise self.d.fail(path, f"{cid!r} is also held by {holder[cid]!r}")
-                holder[cid] = operator_id
+                if conversation is None or conversation["state"] is QUEUED:
+                    raise self.d.fail(path, f"{cid!r} is not an assigned or offered conversation")
+                if cid in holders and conversation["state"] is ASSIGNED:
+                    raise self.d.fail(path, f"{cid!r} is also held by {holders[cid][0]!r}")
+                if operator_id in holders.get(cid, ()):
+                    raise self.d.fail(path, f"{cid!r} appears twice")
+                if offline and (
+                    conversation["state"] is OFFERED
+                    or not self.by_id[conversation["group"]].keep_on_leave
+                ):
+                    raise self.d.fail(
+                        path,
+                        f"operator {operator_id!r} is OFFLINE and its group does not keep "
+                        f"{cid!r} for it",
+                    )
+                holders.setdefault(cid, []).append(operator_id)
                 channel = conversation["conversation"].channel
                 by_channel[channel] = by_channel.get(channel, 0) + 1
             problems = record["operator"].capacity.violations(by_channel)
             if problems:
                 raise self.d.fail(path, f"operator {operator_id!r} " + "; ".join(problems))
         for cid, conversation in self.conversations.items():
-            if conversation["state"] is ConversationState.ASSIGNED and cid not in holder:
-                raise self.d.fail("$.conversations", f"{cid!r} is assigned but nobody holds it")
+            if conversation["state"] is not QUEUED and cid not in holders:
+                raise self.d.fail(
+                    "$.conversations",
+                    f"{cid!r} is {conversation['state'].value} but nobody holds it",
+                )
 
 
 def restore(
@@ -282,30 +411,77 @@ def restore(
         router._install_group(group)
     tickets = router._tickets
     waiting: list[Ticket] = []
+    room = router._room
     for record in reader.conversations.values():
-        conversation: Conversation = record["conversation"]
-        line = router._room.line_for(
-            conversation.group, conversation.channel, conversation.requirement
-        )
-        ticket = Ticket(conversation, record["number"], record["enqueued_at"], line)
+        ticket = _ticket(router, record)
         tickets[ticket.id] = ticket
-        router._live_in_group[ticket.group] += 1
-        if record["state"] is ConversationState.QUEUED:
+        router._count_live(ticket, 1)
+        if record["state"] is QUEUED:
             waiting.append(ticket)
-        else:
-            ticket.state = ConversationState.ASSIGNED
-            ticket.assigned_at = record["assigned_at"]
-    router._room.push_all(waiting)
+    room.push_all(waiting)
     for record in reader.operators.values():
         op = router._install_operator(record["operator"], record["number"], record["idle_since"])
         op.status = record["status"]
         op.status_since = record["status_since"]
+        op.missed = record["missed"]
+        if op.status is Status.ONLINE:
+            router._count_online(op.operator.groups, 1)
         for cid in record["held"]:
-            tickets[cid].operator = op
-            op.take(tickets[cid])
+            ticket = tickets[cid]
+            if ticket.state is ASSIGNED:
+                ticket.operator = op
+            else:
+                ticket.offers[op.id] = op
+            op.take(ticket)
     for op in router._operators.values():
         router._reindex(op)
         _check_idle_is_justified(router, op)
+    _set_timers(router)
+
+
+def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
+    """A live conversation as the snapshot describes it."""
+    submitted: Conversation = record["conversation"]
+    group = router._groups[record["group"]]
+    enqueued_at = record["enqueued_at"]
+    seq = record["number"]
+    order = group.order(submitted.priority, enqueued_at, seq)
+    ticket = Ticket(submitted, seq, enqueued_at, None, order)  # type: ignore[arg-type]
+    ticket.group = group.id
+    ticket.groups = record["groups"]
+    ticket.step = record["step"]
+    ticket.entered_at = record["entered_at"]
+    ticket.declined = record["declined"]
+    current = {"group": group.id, "requires": ticket.requirement_at(ticket.step)}
+    if any(getattr(submitted, name) != value for name, value in current.items()):
+        ticket.conversation = attrs.evolve(submitted, **current)
+    requirement = ticket.conversation.requirement
+    ticket.line = router._room.line_for(ticket.groups, ticket.channel, requirement)
+    ticket.state = record["state"]
+    ticket.assigned_at = record["assigned_at"]
+    if ticket.state is OFFERED:
+        ticket.offered_at = record["offered_at"]
+    return ticket
+
+
+def _set_timers(router: Router) -> None:
+    """The timers the original Router had pending, derived from state."""
+    from omniroute.router import LEAVE, OFFER
+
+    for ticket in router._tickets.values():
+        group = router._groups[ticket.group]
+        if ticket.state is QUEUED:
+            router._schedule_waiting(ticket)
+        elif ticket.state is OFFERED:
+            assert group.offers is not None
+            due = ticket.offered_at + group.offers.timeout
+            router._schedule(due, OFFER, ticket, None, ticket.offered_at)
+        else:
+            op = ticket.operator
+            assert op is not None
+            keep = group.keep_on_leave
+            if op.status is Status.OFFLINE and math.isfinite(keep):
+                router._schedule(op.status_since + keep, LEAVE, ticket, op, op.status_since)
 
 
 def _check_idle_is_justified(router: Router, op: OperatorState) -> None:

@@ -17,49 +17,86 @@ if TYPE_CHECKING:
     from omniroute.queue import Line
     from omniroute.strategies.base import Strategy
 
-# Lines order tickets by this key: higher priority first, then earlier waiting start,
-# then submission order. The ticket rides along; ``seq`` is unique, so tuple
-# comparison never reaches it.
+# Lines order tickets by this key: the group's order (by default higher priority
+# first, then earlier waiting start), then submission order. The ticket rides along;
+# the order is unique, so tuple comparison never reaches it.
 LineKey = tuple[int, float, int, "Ticket"]
 
 
 class Ticket:
-    """A live conversation: where it is and since when."""
+    """A live conversation: where it is and since when.
+
+    ``submitted`` is the conversation as it entered (or was handed off to) its
+    first group; ``conversation`` is its current form: its group after any
+    overflow and its required skills after any relaxation. Strategies see the
+    current form.
+    """
 
     __slots__ = (
         "assigned_at",
         "channel",
         "conversation",
+        "declined",
         "enqueued_at",
+        "entered_at",
         "group",
+        "groups",
         "id",
         "key",
         "line",
+        "offered_at",
+        "offers",
         "operator",
+        "seq",
         "state",
+        "step",
+        "submitted",
     )
 
-    def __init__(self, conversation: Conversation, seq: int, now: float, line: Line) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        seq: int,
+        now: float,
+        line: Line,
+        order: tuple[int, float, int],
+    ) -> None:
+        self.submitted = conversation
         self.conversation = conversation
         self.id = conversation.id
         self.group = conversation.group
+        self.groups: tuple[str, ...] = (conversation.group,)
         self.channel = conversation.channel
+        self.seq = seq
         self.enqueued_at = now
-        self.key: LineKey = (-conversation.priority, now, seq, self)
+        self.entered_at = now  # when it joined its current group
+        self.step = 0  # how many relaxation steps have applied
+        self.key: LineKey = (*order, self)
         self.line = line
         self.state = ConversationState.QUEUED
         self.operator: OperatorState | None = None
         self.assigned_at: float | None = None
-
-    @property
-    def seq(self) -> int:
-        """The submission number: unique, and the last tie-break in a line."""
-        return self.key[2]
+        self.offers: dict[str, OperatorState] = {}  # pending offers, while OFFERED
+        self.offered_at = 0.0
+        self.declined: set[str] = set()  # operators who rejected it or let it expire
 
     @property
     def order(self) -> tuple[int, float, int]:
         """The line key without the ticket itself: comparable across lines."""
         return self.key[:3]
+
+    def requirement_at(self, step: int) -> Mapping[str, int]:
+        """The required skills after ``step`` relaxations."""
+        return self.submitted.requires if step == 0 else self.submitted.relax[step - 1].requires
+
+    def due_step(self, now: float) -> int:
+        """How many relaxation steps apply after waiting until ``now``."""
+        waited = now - self.enqueued_at
+        step = self.step
+        relax = self.submitted.relax
+        while step < len(relax) and relax[step].after <= waited:
+            step += 1
+        return step
 
 
 class OperatorState:
@@ -78,6 +115,7 @@ class OperatorState:
         "holds_exclusive",
         "lines",
         "lines_version",
+        "missed",
         "n_active",
         "operator",
         "status",
@@ -108,6 +146,7 @@ class OperatorState:
         # the waiting lines this operator's groups and skills make eligible, cached
         self.lines: list[Line] = []
         self.lines_version = -1
+        self.missed = 0  # offers in a row that expired unanswered
         self._measure()
 
     # -- OperatorView -------------------------------------------------------------

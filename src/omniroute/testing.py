@@ -400,8 +400,8 @@ class RouterStateMachine(RuleBasedStateMachine):
                     probe = Conversation(
                         "probe", channel=channel, group=group_id, requires=requires
                     )
-                    op = router._pick(probe)
-                    picks[group_id, channel, str(requires)] = op.id if op is not None else None
+                    found = router._pick((group_id,), probe, (), 1)
+                    picks[group_id, channel, str(requires)] = found[0][0].id if found else None
         return picks
 
     def new_conversation_id(self) -> str:

@@ -23,7 +23,9 @@ class OperatorInfo:
     status: Status
     status_since: float
     conversations: tuple[str, ...]
-    """Ids of the conversations held, in the order they were assigned."""
+    """Ids of the conversations held (offers included), in the order they came."""
+    offers: tuple[str, ...]
+    """Ids of the conversations offered to them and not yet answered."""
     active_by_channel: Mapping[str, int]
     units_used: int
     utilisation: float
@@ -50,6 +52,8 @@ class ConversationInfo:
     assigned_at: float | None
     position: int | None
     """1-based place in its line while QUEUED, else None."""
+    offered_to: tuple[str, ...] = ()
+    """The operators it is offered to, while OFFERED."""
 
     @property
     def id(self) -> str:

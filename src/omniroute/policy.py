@@ -1,0 +1,155 @@
+"""The routing policies a host sets as plain data on groups and conversations.
+
+* :class:`Relaxation` — a conversation's required skills loosen as it waits
+  (Amazon Connect's routing steps);
+* :class:`Overflow` — a group hands waiting work to another group after a while,
+  when its queue is too long, or when nobody serves it (TaskRouter's workflow
+  timeouts, Connect's queue transfer);
+* :class:`Offers` — the Router offers work to an operator, who accepts or rejects it,
+  instead of assigning it outright (TaskRouter's reservations);
+* :class:`Discipline` — first in, first out, or last in, first out.
+
+All are frozen and validated when built: a malformed policy raises
+:class:`~omniroute.ConfigurationError` naming the field.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from omniroute._frozen import frozen_levels
+from omniroute.errors import ConfigurationError
+from omniroute.skills import Requirement
+
+__all__ = ["Discipline", "Offers", "Overflow", "Relaxation"]
+
+
+def _seconds(owner: str, name: str, value: Any, *, positive: bool, infinite: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = ok and not math.isnan(value) and (infinite or math.isfinite(value))
+    ok = ok and (value > 0 if positive else value >= 0)
+    if not ok:
+        bound = "> 0" if positive else ">= 0"
+        raise ConfigurationError(f"{owner}: {name} must be a number of seconds {bound}, got {value!r}")
+
+
+def _count(owner: str, name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigurationError(f"{owner}: {name} must be an int >= {minimum}, got {value!r}")
+
+
+class Discipline(enum.Enum):
+    """The order a group serves conversations of equal priority in."""
+
+    FIFO = "fifo"
+    """Longest waiting first: the fair default."""
+    LIFO = "lifo"
+    """Newest first, as TaskRouter allows: for work that goes stale, such as
+    callbacks whose customer has likely moved on."""
+
+
+@attrs.frozen
+class Relaxation:
+    """From ``after`` seconds of waiting on, the conversation requires only
+    ``requires`` (an empty mapping: anyone in the group).
+
+    >>> Relaxation(30, {"billing": 2}).after
+    30
+    """
+
+    after: float
+    requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
+
+    def __attrs_post_init__(self) -> None:
+        _seconds("Relaxation", "after", self.after, positive=True)
+        for skill, level in self.requires.items():
+            if not isinstance(skill, str) or not skill:
+                raise ConfigurationError(f"Relaxation: requires keys must be skill names, got {skill!r}")
+            _count("Relaxation", f"requires[{skill!r}]", level, 0)
+
+    @property
+    def requirement(self) -> Requirement:
+        return tuple(sorted(self.requires.items()))
+
+
+def relaxation_steps(owner: str, value: Any) -> tuple[Relaxation, ...]:
+    """Converter and check for ``Conversation.relax``: strictly later steps."""
+    steps = tuple(value)
+    for step in steps:
+        if not isinstance(step, Relaxation):
+            raise ConfigurationError(f"{owner}: relax takes Relaxation steps, got {step!r}")
+    for before, after in zip(steps, steps[1:], strict=False):
+        if after.after <= before.after:
+            raise ConfigurationError(
+                f"{owner}: relaxation steps must come later and later; "
+                f"{after.after!r} s comes after {before.after!r} s"
+            )
+    return steps
+
+
+@attrs.frozen(kw_only=True)
+class Overflow:
+    """When a group hands a waiting conversation on to group ``to``.
+
+    Any of the triggers that is set fires it: ``after`` seconds waiting in this
+    group; more than ``queue_over`` already waiting in it when the conversation
+    arrives; or nobody of the group ONLINE (``when_nobody_online``). The
+    conversation keeps its original waiting start. With ``keep=True`` it stays
+    eligible for this group's operators too (offered to both groups); by default it
+    moves.
+
+    >>> Overflow(to="general", after=120).keep
+    False
+    """
+
+    to: str
+    after: float | None = None
+    queue_over: int | None = None
+    when_nobody_online: bool = False
+    keep: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.to, str) or not self.to:
+            raise ConfigurationError(f"Overflow: to must be a group id, got {self.to!r}")
+        owner = f"Overflow to {self.to!r}"
+        if self.after is not None:
+            _seconds(owner, "after", self.after, positive=False)
+        if self.queue_over is not None:
+            _count(owner, "queue_over", self.queue_over, 0)
+        for name in ("when_nobody_online", "keep"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigurationError(f"{owner}: {name} must be True or False")
+        if self.after is None and self.queue_over is None and not self.when_nobody_online:
+            raise ConfigurationError(
+                f"{owner}: give a trigger: after=, queue_over= or when_nobody_online=True"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Offers:
+    """Offer work instead of assigning it: the operator must :meth:`~omniroute.Router.accept`.
+
+    An offer holds a slot of the operator's capacity. Unanswered for ``timeout``
+    seconds it expires (on :meth:`~omniroute.Router.tick`) and the conversation goes
+    to the next operator. After ``away_after`` consecutive misses the operator is
+    set AWAY (None: never). ``ring`` > 1 offers to up to that many free operators at
+    once; the first to accept wins and the other offers are rescinded.
+
+    >>> Offers(timeout=20, away_after=3).ring
+    1
+    """
+
+    timeout: float = 30.0
+    ring: int = 1
+    away_after: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _seconds("Offers", "timeout", self.timeout, positive=True)
+        _count("Offers", "ring", self.ring, 1)
+        if self.away_after is not None:
+            _count("Offers", "away_after", self.away_after, 1)
