@@ -111,6 +111,7 @@ class Decoder:
             return value
         if self.upgrade and any(key not in value for key in defaults):
             value = {**defaults, **value}
+        assert isinstance(value, Mapping)
         missing = [key for key in keys if key not in value]
         if missing:
             raise self.fail(path, f"missing field(s) {missing}")
@@ -217,7 +218,6 @@ class Decoder:
             created_at=self.optional(self.number, data["created_at"], f"{path}.created_at"),
             metadata=metadata,
         )
-
 
     def relaxation(self, value: Any, path: str) -> Relaxation:
         data = self.record(value, path, ("after", "requires"))

@@ -22,6 +22,7 @@ import attrs
 from omniroute.codec import Decoder, encode_conversation, encode_operator
 from omniroute.errors import JournalError
 from omniroute.model import Conversation, Operator, Status
+from omniroute.rules import Rules, decode_rules, encode_rules
 
 __all__ = [
     "Abandoned",
@@ -44,6 +45,7 @@ __all__ = [
     "Queued",
     "Relaxed",
     "Requeued",
+    "RulesChanged",
     "StatusChanged",
     "Submitted",
     "Ticked",
@@ -71,6 +73,8 @@ class Event:
                 value = encode_conversation(value)
             elif isinstance(value, Status):
                 value = value.value
+            elif isinstance(value, Rules):
+                value = encode_rules(value)
             data[field.name] = value
         return data
 
@@ -293,6 +297,15 @@ class GroupAdded(Event):
 
 
 @attrs.frozen(kw_only=True)
+class RulesChanged(Event):
+    """The group selection rules were replaced (None: removed)."""
+
+    starts_call: ClassVar[bool] = True
+
+    rules: Rules | None
+
+
+@attrs.frozen(kw_only=True)
 class Ticked(Event):
     """:meth:`~omniroute.Router.tick` found timers due; their events follow."""
 
@@ -331,6 +344,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OperatorRemoved,
         GroupAdded,
         GroupRemoved,
+        RulesChanged,
         Ticked,
     )
 }
@@ -368,4 +382,5 @@ _FIELD_READERS: dict[str, Any] = {
     "from_group": Decoder.text,
     "reason": Decoder.text,
     "priority": lambda d, v, p: d.optional(d.integer, v, p),
+    "rules": lambda d, v, p: None if v is None else decode_rules(d, v, p),
 }

@@ -26,10 +26,11 @@ def _require(condition: object, message: str) -> None:
 def check_invariants(router: Router) -> None:
     """Check that ``router`` is consistent and has kept every promise:
 
-    * every live conversation is in exactly one place: waiting in its line, or held
+    * every live conversation is in exactly one place: waiting in the line of its
+      groups and current requirement, offered to the operators who hold it, or held
       by the one operator it is assigned to;
-    * no operator holds more than any of their limits allows, and only ONLINE or
-      AWAY operators hold anything;
+    * no operator holds more than any of their limits allows, and OFFLINE operators
+      hold only what their groups keep for them (``keep_on_leave``);
     * work-conserving: no ONLINE operator with room for a waiting conversation they
       may take (group, skills and channel) is left idle;
     * waiting lines are ordered, counts add up, and every built-in strategy's
@@ -38,19 +39,41 @@ def check_invariants(router: Router) -> None:
     Raises ``AssertionError`` naming the broken invariant. Cost ``O(n l + q log q)``.
     """
     router._room._check()
-    queued = ConversationState.QUEUED
+    queued, offered = ConversationState.QUEUED, ConversationState.OFFERED
     live_in_group = dict.fromkeys(router._groups, 0)
     held: dict[str, list[str]] = {op_id: [] for op_id in router._operators}
     for ticket in router._tickets.values():
-        live_in_group[ticket.group] += 1
+        for group_id in ticket.groups:
+            live_in_group[group_id] += 1
+        _require(ticket.group == ticket.groups[-1], f"{ticket.id!r} waits in the wrong group")
+        _require(
+            ticket.conversation.group == ticket.group
+            and ticket.conversation.requires == ticket.requirement_at(ticket.step),
+            f"{ticket.id!r}'s current form is stale",
+        )
         if ticket.state is queued:
             _require(ticket.operator is None, f"{ticket.id!r} waits but has an operator")
-            _require(ticket.line.position(ticket) >= 1, f"{ticket.id!r} waits in no line")
+            _require(not ticket.offers, f"{ticket.id!r} waits but is offered")
+            line = ticket.line
+            _require(line.position(ticket) >= 1, f"{ticket.id!r} waits in no line")
+            _require(
+                line.groups == ticket.groups
+                and line.requirement == ticket.conversation.requirement,
+                f"{ticket.id!r} waits in the wrong line",
+            )
+        elif ticket.state is offered:
+            _require(ticket.operator is None and ticket.offers, f"{ticket.id!r} offered to nobody")
+            for op_id, offered_to in ticket.offers.items():
+                _require(
+                    router._operators.get(op_id) is offered_to,
+                    f"{ticket.id!r} offered to a stranger",
+                )
+                held[op_id].append(ticket.id)
         else:
             _require(ticket.state is ConversationState.ASSIGNED, f"{ticket.id!r} has ended")
             op = ticket.operator
             _require(
-                op is not None and router._operators.get(op.id) is op,
+                op is not None and router._operators.get(op.id) is op and not ticket.offers,
                 f"{ticket.id!r} is assigned to an operator the Router does not know",
             )
             assert op is not None
@@ -58,11 +81,15 @@ def check_invariants(router: Router) -> None:
     _require(live_in_group == router._live_in_group, "live conversations per group miscounted")
     waiting = sum(t.state is queued for t in router._tickets.values())
     _require(len(router._room) == waiting, "waiting count differs from the lines")
+    online = dict.fromkeys(router._groups, 0)
     for op_id, op in router._operators.items():
+        if op.status is Status.ONLINE:
+            for group_id in op.operator.groups:
+                online[group_id] += 1
         _require(
             sorted(held[op_id]) == sorted(op.conversations),
             f"operator {op_id!r} holds {sorted(op.conversations)}, "
-            f"but {sorted(held[op_id])} are assigned to them",
+            f"but {sorted(held[op_id])} are assigned or offered to them",
         )
         by_channel: dict[str, int] = {}
         for ticket in op.conversations.values():
@@ -75,10 +102,13 @@ def check_invariants(router: Router) -> None:
         problems = op.capacity.violations(by_channel)
         _require(not problems, f"operator {op_id!r} is over a limit: {problems}")
         _require(op.free == op.can_receive(), f"operator {op_id!r} free flag is stale")
-        _require(
-            op.status is not Status.OFFLINE or not op.conversations,
-            f"operator {op_id!r} is OFFLINE but holds {list(op.conversations)}",
-        )
+        if op.status is Status.OFFLINE:
+            kept = [
+                t.id
+                for t in op.conversations.values()
+                if t.state is offered or not router._groups[t.group].keep_on_leave
+            ]
+            _require(not kept, f"operator {op_id!r} is OFFLINE but holds {kept}")
         for group_id in op.operator.groups:
             _require(op_id in router._members[group_id], f"{op_id!r} missing from {group_id!r}")
         if op.can_receive():
@@ -88,6 +118,7 @@ def check_invariants(router: Router) -> None:
                         f"not work-conserving: operator {op_id!r} is free while "
                         f"{line.head().id!r} waits in group {line.group!r} on {line.channel!r}"
                     )
+    _require(online == router._online, f"ONLINE operators per group miscounted: {online}")
     for group_id, group in router._groups.items():
         # The built-in strategies' own indexes; a host strategy's are its own affair.
         strategy = group.strategy

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from omniroute.codec import Decoder
 from omniroute.errors import JournalError, OmnirouteError
 from omniroute.events import (
     Abandoned,
@@ -26,11 +27,11 @@ from omniroute.events import (
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
+    RulesChanged,
     StatusChanged,
     Submitted,
     Ticked,
 )
-from omniroute.codec import Decoder
 from omniroute.model import Group
 from omniroute.snapshot import unknown_strategy
 
@@ -83,6 +84,7 @@ CALLS: dict[type[Event], Call] = {
         e.conversation_id, e.group, reason=e.reason, requires=e.requires, priority=e.priority
     ),
     Ticked: lambda router, e, _: router.tick(),
+    RulesChanged: lambda router, e, _: router.set_rules(e.rules),
 }
 
 

@@ -168,7 +168,9 @@ class Group:
 
     id: str
     strategy: Strategy = attrs.field(factory=LeastLoaded, eq=False)
-    discipline: Discipline = attrs.field(default=Discipline.FIFO, converter=Discipline, kw_only=True)
+    discipline: Discipline = attrs.field(
+        default=Discipline.FIFO, converter=Discipline, kw_only=True
+    )
     aging: float | None = attrs.field(default=None, kw_only=True)
     overflow: Overflow | None = attrs.field(default=None, kw_only=True)
     offers: Offers | None = attrs.field(default=None, kw_only=True)

@@ -16,6 +16,7 @@ All are frozen and validated when built: a malformed policy raises
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -35,7 +36,9 @@ def _seconds(owner: str, name: str, value: Any, *, positive: bool, infinite: boo
     ok = ok and (value > 0 if positive else value >= 0)
     if not ok:
         bound = "> 0" if positive else ">= 0"
-        raise ConfigurationError(f"{owner}: {name} must be a number of seconds {bound}, got {value!r}")
+        raise ConfigurationError(
+            f"{owner}: {name} must be a number of seconds {bound}, got {value!r}"
+        )
 
 
 def _count(owner: str, name: str, value: Any, minimum: int) -> None:
@@ -69,7 +72,9 @@ class Relaxation:
         _seconds("Relaxation", "after", self.after, positive=True)
         for skill, level in self.requires.items():
             if not isinstance(skill, str) or not skill:
-                raise ConfigurationError(f"Relaxation: requires keys must be skill names, got {skill!r}")
+                raise ConfigurationError(
+                    f"Relaxation: requires keys must be skill names, got {skill!r}"
+                )
             _count("Relaxation", f"requires[{skill!r}]", level, 0)
 
     @property
@@ -83,7 +88,7 @@ def relaxation_steps(owner: str, value: Any) -> tuple[Relaxation, ...]:
     for step in steps:
         if not isinstance(step, Relaxation):
             raise ConfigurationError(f"{owner}: relax takes Relaxation steps, got {step!r}")
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in itertools.pairwise(steps):
         if after.after <= before.after:
             raise ConfigurationError(
                 f"{owner}: relaxation steps must come later and later; "

@@ -24,6 +24,7 @@ import attrs
 from omniroute import journal
 from omniroute import snapshot as snapshots
 from omniroute._logging import library_logger
+from omniroute.codec import encode_group_settings
 from omniroute.errors import (
     CapacityError,
     DuplicateConversation,
@@ -31,12 +32,12 @@ from omniroute.errors import (
     DuplicateOperator,
     GroupInUse,
     InvalidTransition,
+    NoRoute,
     UnknownConversation,
     UnknownGroup,
     UnknownOperator,
     ValidationError,
 )
-from omniroute.codec import encode_group_settings
 from omniroute.events import (
     Abandoned,
     Assigned,
@@ -58,6 +59,7 @@ from omniroute.events import (
     Queued,
     Relaxed,
     Requeued,
+    RulesChanged,
     StatusChanged,
     Submitted,
     Ticked,
@@ -65,6 +67,7 @@ from omniroute.events import (
 from omniroute.lifecycle import ConversationState, require
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.queue import Line, WaitingRoom
+from omniroute.rules import Rules
 from omniroute.skills import meets
 from omniroute.state import OperatorState, Ticket
 from omniroute.strategies.base import strategy_name
@@ -139,6 +142,7 @@ class Router:
         self._room = WaitingRoom()
         self._online: dict[str, int] = {}  # group id → its ONLINE operators
         self._overflow_from: dict[str, set[str]] = {}  # group id → groups overflowing to it
+        self._rules: Rules | None = None
         # Relaxation timers apart: every call fires those due, tick() fires all.
         self._relax_timers: list[Timer] = []
         self._timers: list[Timer] = []
@@ -255,6 +259,10 @@ class Router:
                 f"group {group_id!r} still has {live} live conversation(s); "
                 "finish or abandon them first"
             )
+        if self._rules is not None and group_id in self._rules.groups():
+            raise GroupInUse(
+                f"group {group_id!r} is a target of the rules; set rules without it first"
+            )
         sources = self._overflow_from[group_id]
         if sources:
             raise GroupInUse(
@@ -268,6 +276,25 @@ class Router:
             self._overflow_from[group.overflow.to].discard(group_id)
         self._room.drop_group(group_id)
         return self._emit([GroupRemoved(seq=self._seq(), time=self._now(), group=group_id)])
+
+    def set_rules(self, rules: Rules | None) -> list[Event]:
+        """Route conversations submitted without a group by ``rules`` (None: stop).
+
+        Raises :class:`UnknownGroup` now, not at routing time, if a rule or the
+        default names a group the Router does not know; groups the rules route to
+        cannot be removed while the rules are set. Cost ``O(rules)``.
+        """
+        if rules is not None:
+            if not isinstance(rules, Rules):
+                raise ValidationError(f"set_rules() takes Rules or None, got {rules!r}")
+            rules.check_groups(self._groups)
+        self._rules = rules
+        return self._emit([RulesChanged(seq=self._seq(), time=self._now(), rules=rules)])
+
+    @property
+    def rules(self) -> Rules | None:
+        """The group selection rules, if set."""
+        return self._rules
 
     def group(self, group_id: str) -> Group:
         """The group with this id."""
@@ -450,6 +477,13 @@ class Router:
             raise ValidationError(f"submit() takes a Conversation, got {conversation!r}")
         if conversation.id in self._tickets:
             raise DuplicateConversation(f"conversation {conversation.id!r} is already live")
+        if not conversation.group:
+            if self._rules is None:
+                raise NoRoute(
+                    f"conversation {conversation.id!r} has no group and no rules are set; "
+                    "give it a group or call set_rules()"
+                )
+            conversation = self._rules.apply(conversation)
         group = self._group(conversation.group)
         room = self._room
         channel = conversation.channel
@@ -548,7 +582,9 @@ class Router:
 
     # -- offers and hand-offs --------------------------------------------------------
 
-    def _offered(self, conversation_id: str, operator_id: str, action: str) -> tuple[Ticket, OperatorState]:
+    def _offered(
+        self, conversation_id: str, operator_id: str, action: str
+    ) -> tuple[Ticket, OperatorState]:
         ticket = self._ticket(conversation_id)
         op = self._operator(operator_id)
         if ticket.state is not OFFERED:
@@ -582,7 +618,12 @@ class Router:
         for other in others:
             other.release(ticket, now)
             self._record(
-                events, OfferRescinded, ticket, now, operator_id=other.id, reason="accepted_by_other"
+                events,
+                OfferRescinded,
+                ticket,
+                now,
+                operator_id=other.id,
+                reason="accepted_by_other",
             )
         for other in others:
             self._fill(other, now, events)
@@ -1134,7 +1175,7 @@ class Router:
         target = self._groups[source.overflow.to]
         self._room.remove(ticket)
         self._count_live(ticket, -1)
-        groups = ticket.groups + (target.id,) if source.overflow.keep else (target.id,)
+        groups = (*ticket.groups, target.id) if source.overflow.keep else (target.id,)
         ticket.groups = groups
         ticket.group = target.id
         ticket.entered_at = now

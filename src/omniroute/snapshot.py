@@ -34,6 +34,7 @@ from omniroute.codec import (
 from omniroute.errors import SnapshotError
 from omniroute.lifecycle import ConversationState
 from omniroute.model import Conversation, Group, Status
+from omniroute.rules import decode_rules, encode_rules
 from omniroute.state import OperatorState, Ticket
 from omniroute.strategies import BUILT_IN_STRATEGIES, StrategyFactories
 from omniroute.strategies.base import strategy_name
@@ -61,7 +62,7 @@ def unknown_strategy(group_id: str, name: str) -> str:
     )
 
 
-_TOP = ("schema", "version", "now", "counters", "groups", "operators", "conversations")
+_TOP = ("schema", "version", "now", "counters", "groups", "rules", "operators", "conversations")
 _COUNTERS = ("event_seq", "ticket_seq", "joined")
 _GROUP = ("id", "strategy", "strategy_state", "settings")
 _OPERATOR = (
@@ -117,6 +118,7 @@ def take(router: Router) -> dict[str, Any]:
             "joined": router._joined,
         },
         "groups": groups,
+        "rules": None if router._rules is None else encode_rules(router._rules),
         "operators": [
             {
                 "operator": encode_operator(op.operator),
@@ -202,6 +204,7 @@ def _from_v1(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
     return {
         **data,
+        "rules": None,
         "groups": each("groups", lambda _: {"settings": defaults}),
         "operators": each("operators", lambda _: {"missed": 0}),
         "conversations": each("conversations", conversation_defaults),
@@ -239,6 +242,11 @@ class _Reader:
                     "which is not a group added before it",
                 )
             seen.add(group.id)
+        self.rules = d.optional(lambda v, p: decode_rules(d, v, p), top["rules"], "$.rules")
+        if self.rules is not None:
+            unknown = sorted(self.rules.groups() - self.group_ids)
+            if unknown:
+                raise d.fail("$.rules", f"route to unknown group(s) {unknown}")
         self.conversations = self.unique(
             "conversations", top["conversations"], self.conversation, "conversation"
         )
@@ -328,10 +336,10 @@ class _Reader:
             raise d.fail(f"{path}.state", f"expected one of {sorted(_STATES)}")
         assigned_at = d.optional(d.number, data["assigned_at"], f"{path}.assigned_at")
         if (assigned_at is None) != (state is not ASSIGNED):
-            raise d.fail(f"{path}.assigned_at", f"must be set exactly when assigned")
+            raise d.fail(f"{path}.assigned_at", "must be set exactly when assigned")
         offered_at = d.optional(d.number, data["offered_at"], f"{path}.offered_at")
         if (offered_at is None) != (state is not OFFERED):
-            raise d.fail(f"{path}.offered_at", f"must be set exactly when offered")
+            raise d.fail(f"{path}.offered_at", "must be set exactly when offered")
         groups = d.texts(data["groups"], f"{path}.groups")
         group = d.text(data["group"], f"{path}.group")
         unknown = sorted(set(groups) - self.group_ids)
@@ -409,6 +417,7 @@ def restore(
     router._joined = reader.counters["joined"]
     for group in reader.groups:
         router._install_group(group)
+    router._rules = reader.rules
     tickets = router._tickets
     waiting: list[Ticket] = []
     room = router._room
@@ -452,9 +461,9 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
     ticket.step = record["step"]
     ticket.entered_at = record["entered_at"]
     ticket.declined = record["declined"]
-    current = {"group": group.id, "requires": ticket.requirement_at(ticket.step)}
-    if any(getattr(submitted, name) != value for name, value in current.items()):
-        ticket.conversation = attrs.evolve(submitted, **current)
+    requires = ticket.requirement_at(ticket.step)
+    if submitted.group != group.id or submitted.requires != requires:
+        ticket.conversation = attrs.evolve(submitted, group=group.id, requires=requires)
     requirement = ticket.conversation.requirement
     ticket.line = router._room.line_for(ticket.groups, ticket.channel, requirement)
     ticket.state = record["state"]
