@@ -235,8 +235,8 @@ BAD_SNAPSHOTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     (
         "conversation of an unknown group",
-        setter("conversations", 0, "conversation", "group", value="nope"),
-        "unknown group 'nope'",
+        setter("conversations", 0, "groups", value=["nope"]),
+        r"unknown group\(s\) \['nope'\]",
     ),
     ("invalid model value", setter("operators", 0, "operator", "id", value=""), "non-empty"),
     ("bad capacity", setter("operators", 0, "operator", "capacity", "total", value=0), "total"),

@@ -612,7 +612,9 @@ class Router:
         ticket.state = ASSIGNED
         ticket.operator = op
         ticket.assigned_at = now
-        self._groups[self._via(ticket.groups, op)].strategy.assigned(op, ticket.conversation)
+        via = self._via(ticket.groups, op)
+        if via is not None:  # None: they left its groups since the offer
+            self._groups[via].strategy.assigned(op, ticket.conversation)
         waited = now - ticket.enqueued_at
         self._record(events, Assigned, ticket, now, operator_id=op.id, waited=waited)
         for other in others:
@@ -973,10 +975,10 @@ class Router:
         self._record(events, Assigned, ticket, now, operator_id=op.id, waited=waited)
 
     @staticmethod
-    def _via(groups: tuple[str, ...], op: OperatorState) -> str:
+    def _via(groups: tuple[str, ...], op: OperatorState) -> str | None:
         """The first of ``groups`` through which ``op`` may take a conversation."""
         served = op.operator.groups
-        return next(group for group in groups if group in served)
+        return next((group for group in groups if group in served), None)
 
     @staticmethod
     def _sorted_offers(ticket: Ticket) -> list[OperatorState]:
@@ -1034,6 +1036,7 @@ class Router:
                 return
             ticket = room.pop_head(best)
             via = best.group if len(best.groups) == 1 else self._via(best.groups, op)
+            assert via is not None
             if self._groups[ticket.group].offers is None:
                 self._assign(ticket, op, via, now, events)
             else:

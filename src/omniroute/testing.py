@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,10 +30,28 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from omniroute.capacity import Capacity
 from omniroute.errors import OmnirouteError
-from omniroute.events import Abandoned, Assigned, Event, Finished, Queued, Requeued
+from omniroute.events import (
+    Abandoned,
+    Assigned,
+    Escalated,
+    Event,
+    Finished,
+    HandedOff,
+    Offered,
+    OfferExpired,
+    OfferRejected,
+    OfferRescinded,
+    Queued,
+    Relaxed,
+    Requeued,
+    Submitted,
+)
 from omniroute.invariants import check_invariants
 from omniroute.model import Conversation, Group, Operator, Status
+from omniroute.policy import Discipline, Offers, Overflow, Relaxation
 from omniroute.router import Router
+from omniroute.rules import Ge, In, Rule, Rules
+from omniroute.skills import meets
 from omniroute.strategies import BUILT_IN_STRATEGIES, Strategy, StrategyFactories
 from omniroute.strategies.base import strategy_name
 
@@ -43,16 +62,20 @@ __all__ = [
     "capacities",
     "check_invariants",
     "conversations",
+    "group_policies",
     "groups",
     "operators",
+    "relaxations",
     "router_configs",
     "routing_strategies",
+    "rules",
     "skill_levels",
     "statuses",
 ]
 
 CHANNELS = ("chat", "voice", "email")
 SKILLS = ("ru", "billing")
+TOPICS = ("refund", "invoice", "login")
 
 
 class FakeClock:
@@ -114,14 +137,32 @@ def operators(
     channels: Sequence[str] = CHANNELS,
     skills: Sequence[str] = SKILLS,
 ) -> st.SearchStrategy[Operator]:
-    """Operators with one of ``ids``, serving some of ``group_ids``."""
+    """Operators with one of ``ids``, serving some of ``group_ids``; now and then a bot."""
     return st.builds(
         Operator,
         st.sampled_from(ids),
         groups=st.sets(st.sampled_from(group_ids), max_size=len(group_ids)),
         skills=skill_levels(skills, max_level=3),
         capacity=capacities(channels),
+        bot=st.sampled_from([False, False, False, True]),
     )
+
+
+def relaxations(skills: Sequence[str] = SKILLS) -> st.SearchStrategy[tuple[Relaxation, ...]]:
+    """Relaxation steps: later and later, usually asking for less."""
+    step = st.tuples(
+        st.sampled_from([1.0, 5.0, 30.0]), skill_levels(skills, min_level=1, max_level=2)
+    )
+
+    def build(drawn: list[tuple[float, dict[str, int]]]) -> tuple[Relaxation, ...]:
+        after = 0.0
+        steps = []
+        for gap, requires in drawn:
+            after += gap
+            steps.append(Relaxation(after, requires))
+        return tuple(steps)
+
+    return st.lists(step, max_size=2).map(build)
 
 
 def conversations(
@@ -130,18 +171,49 @@ def conversations(
     *,
     channels: Sequence[str] = CHANNELS,
     skills: Sequence[str] = SKILLS,
+    by_rules: bool = False,
 ) -> st.SearchStrategy[Conversation]:
     """Conversations with one of ``ids`` (names, or a strategy that draws them) in
-    one of ``group_ids``, with priorities and, sometimes, a skill requirement."""
+    one of ``group_ids`` — or, with ``by_rules``, now and then none, for the Router's
+    rules to choose — with priorities, sometimes a skill requirement, relaxation
+    steps and a ``topic`` in their metadata."""
     requirement = st.dictionaries(st.sampled_from(skills), st.integers(1, 3), max_size=1)
     return st.builds(
         Conversation,
         ids if isinstance(ids, st.SearchStrategy) else st.sampled_from(ids),
         channel=st.sampled_from(channels),
-        group=st.sampled_from(group_ids),
+        group=st.sampled_from([*group_ids, *group_ids, ""] if by_rules else group_ids),
         priority=st.integers(0, 2),
         requires=st.one_of(st.just({}), requirement),
+        relax=st.one_of(st.just(()), relaxations(skills)),
         customer_id=st.none() | st.sampled_from(["u1", "u2", "u3"]),
+        metadata=st.fixed_dictionaries({}, optional={"topic": st.sampled_from(TOPICS)}),
+    )
+
+
+def rules(
+    group_ids: Sequence[str], *, channels: Sequence[str] = CHANNELS
+) -> st.SearchStrategy[Rules]:
+    """Group selection rules over ``group_ids``: by channel, topic and priority,
+    sometimes without a default."""
+    condition = st.one_of(
+        st.fixed_dictionaries({"channel": st.sampled_from(channels)}),
+        st.fixed_dictionaries(
+            {"topic": st.lists(st.sampled_from(TOPICS), min_size=1).map(lambda t: In(*t))}
+        ),
+        st.fixed_dictionaries({"priority": st.integers(1, 2).map(Ge)}),
+    )
+    rule = st.builds(
+        Rule,
+        st.sampled_from(group_ids),
+        when=condition,
+        requires=st.one_of(st.just({}), skill_levels(max_level=2)),
+        priority=st.none() | st.integers(0, 2),
+    )
+    return st.builds(
+        Rules,
+        st.lists(rule, min_size=1, max_size=3),
+        default=st.none() | st.sampled_from(group_ids),
     )
 
 
@@ -152,11 +224,66 @@ def routing_strategies(
     return st.sampled_from(sorted(factories)).map(lambda name: factories[name]())
 
 
+def group_policies(overflow_to: Sequence[str] = ()) -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments for :class:`Group`'s policies: discipline, priority aging,
+    offers (with timeouts, ring-all and auto-AWAY), what happens when an operator
+    leaves, and an overflow to one of ``overflow_to`` (none if empty). Mostly the
+    defaults, so that plain routing stays common."""
+    after = st.sampled_from([0.0, 5.0, 30.0])
+    queue_over = st.integers(0, 2)
+    # At least one trigger: the one picked first is always set.
+    triggers = st.one_of(
+        st.fixed_dictionaries(
+            {"after": after},
+            optional={"queue_over": queue_over, "when_nobody_online": st.booleans()},
+        ),
+        st.fixed_dictionaries(
+            {"queue_over": queue_over}, optional={"when_nobody_online": st.booleans()}
+        ),
+        st.just({"when_nobody_online": True}),
+    )
+    overflow = st.builds(
+        lambda to, keep, triggers: Overflow(to=to, keep=keep, **triggers),
+        st.sampled_from(overflow_to) if overflow_to else st.nothing(),
+        st.booleans(),
+        triggers,
+    )
+    offers = st.builds(
+        Offers,
+        timeout=st.sampled_from([5.0, 30.0]),
+        ring=st.integers(1, 2),
+        away_after=st.none() | st.integers(1, 2),
+    )
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "discipline": st.sampled_from(Discipline),
+            "aging": st.sampled_from([1.0, 10.0]),
+            "offers": offers,
+            "keep_on_leave": st.sampled_from([5.0, 60.0, math.inf]),
+            **({"overflow": overflow} if overflow_to else {}),
+        },
+    )
+
+
 def groups(
-    ids: Sequence[str], factories: StrategyFactories = BUILT_IN_STRATEGIES
+    ids: Sequence[str],
+    factories: StrategyFactories = BUILT_IN_STRATEGIES,
+    *,
+    overflow_to: Sequence[str] = (),
 ) -> st.SearchStrategy[Group]:
-    """Groups with one of ``ids`` and any of the strategies ``factories`` make."""
-    return st.builds(Group, st.sampled_from(ids), strategy=routing_strategies(factories))
+    """Groups with one of ``ids``, any of the strategies ``factories`` make, and
+    random policies (:func:`group_policies`)."""
+
+    def build(group_id: str, strategy: Strategy, policies: dict[str, Any]) -> Group:
+        overflow = policies.get("overflow")
+        if overflow is not None and overflow.to == group_id:
+            del policies["overflow"]  # a group may not overflow to itself
+        return Group(group_id, strategy=strategy, **policies)
+
+    return st.builds(
+        build, st.sampled_from(ids), routing_strategies(factories), group_policies(overflow_to)
+    )
 
 
 @attrs.frozen
@@ -167,19 +294,26 @@ class RouterConfig:
     """
 
     groups: Mapping[str, str]
-    """Group id → strategy name."""
+    """Group id → strategy name, in the order the groups are added."""
     operators: tuple[Operator, ...]
     statuses: Mapping[str, Status]
     factories: StrategyFactories = attrs.field(
         default=BUILT_IN_STRATEGIES, repr=False, eq=False, kw_only=True
     )
     """What makes each strategy, by name."""
+    policies: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, kw_only=True)
+    """Group id → keyword arguments for its :class:`Group` policies."""
+
+    def group(self, group_id: str) -> Group:
+        """A new :class:`Group` (with a fresh strategy) as configured."""
+        strategy = self.factories[self.groups[group_id]]()
+        return Group(group_id, strategy=strategy, **self.policies.get(group_id, {}))
 
     def build(self, clock: Callable[[], float] | None = None, **router_options: Any) -> Router:
         """A new Router (on a new :class:`FakeClock` unless given ``clock``)."""
         router = Router(clock=clock or FakeClock(), **router_options)
-        for group_id, name in self.groups.items():
-            router.add_group(Group(group_id, strategy=self.factories[name]()))
+        for group_id in self.groups:
+            router.add_group(self.group(group_id))
         for operator in self.operators:
             router.add_operator(operator)
             router.set_status(operator.id, self.statuses[operator.id])
@@ -198,6 +332,10 @@ def router_configs(
     operators (ids from ``operator_ids``), each serving at least one group."""
 
     names = st.fixed_dictionaries({g: st.sampled_from(sorted(factories)) for g in group_ids})
+    # A group may overflow only to a group added before it: no cycles.
+    policies = st.fixed_dictionaries(
+        {g: group_policies(group_ids[:i]) for i, g in enumerate(group_ids)}
+    )
     n = len(operator_ids)
     definition = st.tuples(
         st.sets(st.sampled_from(group_ids), min_size=1),
@@ -218,8 +356,13 @@ def router_configs(
             for operator_id in draw(order)[: draw(size)]
             for groups, levels, capacity in [draw(definition)]
         )
+        drawn = draw(names)
         return RouterConfig(
-            draw(names), team, {o.id: draw(presence) for o in team}, factories=factories
+            {g: drawn[g] for g in group_ids},  # in order: overflows name earlier groups
+            team,
+            {o.id: draw(presence) for o in team},
+            factories=factories,
+            policies=draw(policies),
         )
 
     return config()
@@ -239,6 +382,7 @@ class _Draws:
     operator: st.SearchStrategy[Operator]
     operator_id: st.SearchStrategy[str]
     conversation: st.SearchStrategy[Conversation]
+    rules: st.SearchStrategy[Rules]
 
 
 @functools.cache
@@ -251,11 +395,14 @@ def _draws_for(machine: type[RouterStateMachine]) -> _Draws:
             factories=machine.strategy_factories,
             **vocabulary,
         ),
-        group=groups(machine.group_ids, machine.strategy_factories),
+        group=groups(machine.group_ids, machine.strategy_factories, overflow_to=machine.group_ids),
         group_id=st.sampled_from(machine.group_ids),
         operator=operators(machine.operator_ids, machine.group_ids, **vocabulary),
         operator_id=st.sampled_from(machine.operator_ids),
-        conversation=conversations(st.just("drawn"), machine.group_ids, **vocabulary),
+        conversation=conversations(
+            st.just("drawn"), machine.group_ids, by_rules=True, **vocabulary
+        ),
+        rules=rules(machine.group_ids, channels=machine.channels),
     )
 
 
@@ -264,11 +411,17 @@ class RouterStateMachine(RuleBasedStateMachine):
 
     It keeps a reference model built only from the events the Router returns, and
     checks that the events told the truth, that nothing is lost or duplicated, that
-    conversations leave a line in order (FIFO within a priority), and that a call
-    which raised changed nothing. It also restarts the Router now and then — from a
-    JSON snapshot, or from the last snapshot plus the journal of events since. The
-    rebuilt Router is then the one under test, and the one from before runs beside
-    it: every later call must return identical events from both.
+    conversations leave a line in order (FIFO within a priority), that a call
+    which raised changed nothing, that nobody is given work they lack the skills for
+    (at the current relaxation step), and that an operator who declined a
+    conversation is offered it again only when nobody else who may take it is free.
+    Groups get random policies (offers, overflows, aging, LIFO, keeping work for
+    operators who leave), conversations random relaxation steps, and the Router
+    random rules; the clock moves and ``tick()`` fires timers. It also restarts the
+    Router now and then — from a JSON snapshot, or from the last snapshot plus the
+    journal of events since. The rebuilt Router is then the one under test, and the
+    one from before runs beside it: every later call must return identical events
+    from both.
 
     Subclass it and add ``@rule``s and ``@invariant``s; change the class attributes
     to use your vocabulary, :meth:`make_router` and :meth:`restart_router` to wire
@@ -298,6 +451,9 @@ class RouterStateMachine(RuleBasedStateMachine):
         # the reference model, built from events only
         self.waiting: dict[str, tuple[Any, ...]] = {}  # id → (line, sort key)
         self.holder: dict[str, str] = {}  # id → operator id
+        self.offered: dict[str, set[str]] = {}  # id → operators it is offered to
+        self.declined: dict[str, set[str]] = {}  # id → operators who declined it
+        self.targets: dict[str, tuple[str, ...]] = {}  # id → groups whose operators may take it
         self.ended: set[str] = set()
 
     def make_router(self, clock: FakeClock) -> Router:
@@ -345,6 +501,9 @@ class RouterStateMachine(RuleBasedStateMachine):
         if method == "submit":
             note(f"submitted {args[0]!r}")
             self.submitted[args[0].id] = len(self.submitted)
+        for event in events:
+            if isinstance(event, Submitted):
+                self.targets[event.conversation_id] = (event.group,)
         self.journal.extend(events)
         self.apply(events)
         return events
@@ -352,36 +511,107 @@ class RouterStateMachine(RuleBasedStateMachine):
     def _for_twin(self, arg: Any) -> Any:
         # Strategies keep per-Router indexes: the twin's group needs its own.
         if isinstance(arg, Group):
-            return Group(arg.id, strategy=self.strategy_factories[strategy_name(arg.strategy)]())
+            strategy = self.strategy_factories[strategy_name(arg.strategy)]()
+            return attrs.evolve(arg, strategy=strategy)
         return arg
 
     def apply(self, events: list[Event]) -> None:
-        """Update the reference model from events, checking FIFO and no duplicates."""
+        """Update the reference model from events, checking FIFO, skills and no
+        duplicates."""
         for event in events:
-            if isinstance(event, (Queued, Requeued)):
+            if isinstance(event, (Queued, Requeued, Relaxed)):
                 cid = event.conversation_id
                 self.holder.pop(cid, None)
                 self.waiting[cid] = self._place(cid)
-            elif isinstance(event, Assigned):
+            elif isinstance(event, Escalated):
                 cid = event.conversation_id
-                if cid in self.waiting:
-                    line, key = self.waiting.pop(cid)
-                    ahead = [o for o, (l2, k2) in self.waiting.items() if l2 == line and k2 < key]
-                    assert not ahead, f"{cid} left its line before {ahead}, who were ahead"
+                keep = self.router.group(event.from_group).overflow
+                assert keep is not None, f"{cid} escalated from a group without overflow"
+                before = self.targets[cid] if keep.keep else ()
+                self.targets[cid] = (*before, event.group)
+                self.waiting[cid] = self._place(cid)
+            elif isinstance(event, HandedOff):
+                cid = event.conversation_id
+                assert self.holder.pop(cid) == event.operator_id
+                self.targets[cid] = (event.group,)
+                self.declined.pop(cid, None)
+            elif isinstance(event, (Assigned, Offered)):
+                cid = event.conversation_id
+                if isinstance(event, Offered) and event.operator_id in self.declined.get(cid, ()):
+                    self._check_reoffer(cid, events[events.index(event) + 1 :])
+                self._leaves_line(cid)
+                if isinstance(event, Offered) or cid not in self.offered:
+                    self._check_skills(cid, event.operator_id)
+                if isinstance(event, Offered):
+                    offers = self.offered.setdefault(cid, set())
+                    assert event.operator_id not in offers, f"{cid} offered twice"
+                    offers.add(event.operator_id)
+                    continue
+                offers = self.offered.pop(cid, set())
+                assert not offers or event.operator_id in offers, f"{cid} not offered to them"
                 assert cid not in self.holder, f"{cid} assigned twice"
                 self.holder[cid] = event.operator_id
+            elif isinstance(event, (OfferRejected, OfferExpired, OfferRescinded)):
+                cid = event.conversation_id
+                if cid not in self.offered:
+                    continue  # rescinded after being accepted by another, or abandoned
+                self.offered[cid].discard(event.operator_id)
+                if not isinstance(event, OfferRescinded):
+                    self.declined.setdefault(cid, set()).add(event.operator_id)
+                if not self.offered[cid]:
+                    # Nobody holds an offer any more: it waits again, in its old place.
+                    del self.offered[cid]
+                    if cid not in self.ended:
+                        self.waiting[cid] = self._place(cid)
             elif isinstance(event, Finished):
                 assert self.holder.pop(event.conversation_id) == event.operator_id
                 self._end(event.conversation_id)
             elif isinstance(event, Abandoned):
-                self.waiting.pop(event.conversation_id)
-                self._end(event.conversation_id)
+                cid = event.conversation_id
+                self.waiting.pop(cid, None)
+                self.offered.pop(cid, None)
+                self._end(cid)
+
+    def _check_reoffer(self, cid: str, later: list[Event]) -> None:
+        """A conversation is offered to an operator who declined it only while no
+        other operator who may take it is free (then, so now, unless a later event
+        of the same call freed them)."""
+        router = self.router
+        since = {getattr(e, "operator_id", None) for e in later}
+        conversation = router.conversation(cid).conversation
+        for op in router._operators.values():
+            if (
+                op.id not in self.declined[cid]
+                and op.id not in since
+                and op.free
+                and any(g in op.operator.groups for g in self.targets[cid])
+                and op.fits(conversation.channel)
+                and meets(op.operator.skills, conversation.requirement)
+            ):
+                raise AssertionError(
+                    f"{cid} is offered again to an operator who declined it, "
+                    f"while {op.id} is free to take it"
+                )
+
+    def _leaves_line(self, cid: str) -> None:
+        if cid in self.waiting:
+            line, key = self.waiting.pop(cid)
+            ahead = [o for o, (l2, k2) in self.waiting.items() if l2 == line and k2 < key]
+            assert not ahead, f"{cid} left its line before {ahead}, who were ahead"
+
+    def _check_skills(self, cid: str, operator_id: str) -> None:
+        """Nobody is given work they lack the skills for, at the current step."""
+        info = self.router.conversation(cid)
+        skills = self.router.operator(operator_id).operator.skills
+        requirement = info.conversation.requirement
+        assert meets(skills, requirement), f"{operator_id} lacks {requirement} for {cid}"
 
     def _place(self, cid: str) -> tuple[Any, ...]:
         info = self.router.conversation(cid)
         c = info.conversation
-        line = (c.group, c.channel, c.requirement)
-        return line, (-c.priority, info.enqueued_at, self.submitted[cid])
+        line = (self.targets[cid], c.channel, c.requirement)
+        order = self.router.group(c.group).order(c.priority, info.enqueued_at, self.submitted[cid])
+        return line, order
 
     def _end(self, cid: str) -> None:
         assert cid not in self.ended, f"{cid} ended twice"
@@ -414,8 +644,8 @@ class RouterStateMachine(RuleBasedStateMachine):
     def start_with_a_team(self, data: st.DataObject) -> None:
         """Start from a staffed Router, so that short runs reach busy states."""
         config = data.draw(self.draws.config)
-        for group_id, name in config.groups.items():
-            self.call("add_group", Group(group_id, strategy=self.strategy_factories[name]()))
+        for group_id in config.groups:
+            self.call("add_group", config.group(group_id))
         for operator in config.operators:
             self.call("add_operator", operator)
             self.call("set_status", operator.id, config.statuses[operator.id])
@@ -423,10 +653,21 @@ class RouterStateMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def add_group(self, data: st.DataObject) -> None:
         group = data.draw(self.draws.group)
-        missing = [g for g in self.group_ids if g not in self.router._groups]
+        known = sorted(self.router._groups)
+        missing = [g for g in self.group_ids if g not in known]
         if missing and data.draw(st.integers(0, 9)) > 0:  # mostly a group that can be added
-            group = Group(data.draw(st.sampled_from(missing)), strategy=group.strategy)
+            overflow = group.overflow
+            if overflow is not None:  # …to a group that exists
+                target = data.draw(st.sampled_from([None, *known]))
+                overflow = None if target is None else attrs.evolve(overflow, to=target)
+            new_id = data.draw(st.sampled_from(missing))
+            group = attrs.evolve(group, id=new_id, overflow=overflow)
         self.call("add_group", group)
+
+    @rule(data=st.data())
+    def set_rules(self, data: st.DataObject) -> None:
+        drawn = data.draw(st.none() | self.draws.rules)
+        self.call("set_rules", drawn)
 
     @rule(data=st.data())
     def remove_group(self, data: st.DataObject) -> None:
@@ -458,12 +699,33 @@ class RouterStateMachine(RuleBasedStateMachine):
         for cid in data.draw(st.lists(st.sampled_from(held), min_size=1, max_size=2, unique=True)):
             self.call("finish", cid)
 
-    @precondition(lambda self: self.waiting)
+    @precondition(lambda self: self.waiting or self.offered)
     @rule(data=st.data())
     def abandon(self, data: st.DataObject) -> None:
-        self.call("abandon", data.draw(st.sampled_from(sorted(self.waiting))))
+        self.call("abandon", data.draw(st.sampled_from(sorted({*self.waiting, *self.offered}))))
 
-    @rule(data=st.data(), kind=st.integers(0, 4))
+    @precondition(lambda self: self.offered)
+    @rule(data=st.data(), accept=st.booleans())
+    def answer_offer(self, data: st.DataObject, accept: bool) -> None:
+        cid = data.draw(st.sampled_from(sorted(self.offered)))
+        operator_id = data.draw(st.sampled_from(sorted(self.offered[cid])))
+        self.call("accept" if accept else "reject", cid, operator_id)
+
+    @precondition(lambda self: self.holder)
+    @rule(data=st.data())
+    def handoff(self, data: st.DataObject) -> None:
+        """A bot hands a conversation to people (or, now and then, a person tries)."""
+        held = sorted(self.holder)
+        bots = [c for c in held if self.router.operator(self.holder[c]).operator.bot]
+        cid = data.draw(st.sampled_from(bots or held))
+        group_id = data.draw(self.draws.group_id)
+        requires = data.draw(st.none() | skill_levels(self.skills, max_level=2))
+        self.call("handoff", cid, group_id)
+        if requires is not None and cid in self.holder:
+            return
+        del requires
+
+    @rule(data=st.data(), kind=st.integers(0, 7))
     def call_that_must_fail(self, data: st.DataObject, kind: int) -> None:
         """Illegal calls of every kind: each must raise and change nothing."""
         live = sorted(self.waiting) + sorted(self.holder)
@@ -479,9 +741,16 @@ class RouterStateMachine(RuleBasedStateMachine):
             failed = self.call("finish", "no-such-conversation")
         elif kind == 4:
             failed = self.call("set_status", "no-such-operator", Status.ONLINE)
+        elif kind == 5 and live:
+            cid = data.draw(st.sampled_from(live))
+            failed = self.call("accept", cid, "no-such-operator")
+        elif kind == 6 and self.waiting:
+            failed = self.call("reject", data.draw(st.sampled_from(sorted(self.waiting))), "o0")
+        elif kind == 7 and self.waiting:
+            failed = self.call("handoff", data.draw(st.sampled_from(sorted(self.waiting))), "g0")
         assert failed is None, "an illegal call succeeded"
 
-    @rule(seconds=st.sampled_from([0.0, 0.5, 3.0, 60.0]))
+    @rule(seconds=st.sampled_from([0.0, 0.5, 3.0, 6.0, 31.0, 60.0]))
     def advance_clock(self, seconds: float) -> None:
         self.clock.advance(seconds)
         self.call("tick")
@@ -526,16 +795,20 @@ class RouterStateMachine(RuleBasedStateMachine):
     @invariant()
     def events_told_the_truth(self) -> None:
         infos = {info.id: info for info in self.router.conversations()}
-        assert set(infos) == set(self.waiting) | set(self.holder)
+        assert set(infos) == set(self.waiting) | set(self.holder) | set(self.offered)
         for cid, info in infos.items():
             assert info.operator_id == self.holder.get(cid), cid
             assert (info.position is not None) == (cid in self.waiting), cid
+            assert set(info.offered_to) == self.offered.get(cid, set()), cid
+            assert info.conversation.group == self.targets[cid][-1], cid
 
     @invariant()
     def nothing_lost_or_duplicated(self) -> None:
-        assert not set(self.waiting) & set(self.holder)
-        live = set(self.waiting) | set(self.holder)
+        places = [set(self.waiting), set(self.holder), set(self.offered)]
+        assert sum(map(len, places)) == len(set().union(*places)), "a conversation is in two places"
+        live = set().union(*places)
         assert set(self.submitted) == live | self.ended
         assert self.router.queue_length() == len(self.waiting)
         held = [cid for info in self.router.operators() for cid in info.conversations]
-        assert sorted(held) == sorted(self.holder)
+        expected = [*self.holder, *(c for c, ops in self.offered.items() for _ in ops)]
+        assert sorted(held) == sorted(expected)
