@@ -208,7 +208,7 @@ class TestOverflow:
         )
         router.submit(chat("c1", group="billing"))
         clock.advance(60)
-        ticked, escalated, assigned = router.tick()
+        _ticked, escalated, assigned = router.tick()
         assert escalated.group == "general"  # type: ignore[attr-defined]
         assert (escalated.from_group, escalated.reason) == ("billing", "after")  # type: ignore[attr-defined]
         assert (assigned.operator_id, assigned.waited) == ("gus", 60.0)  # type: ignore[attr-defined]
@@ -228,7 +228,8 @@ class TestOverflow:
         events = router.submit(chat("c2", group="billing"))
         assert kinds(events) == ["Submitted", "Queued", "Escalated"]
         assert events[-1].reason == "queue_over"  # type: ignore[attr-defined]
-        assert router.queue_length("billing") == 1 and router.queue_length("general") == 1
+        assert router.queue_length("billing") == 1
+        assert router.queue_length("general") == 1
 
     def test_nobody_online_overflows_on_arrival_and_when_the_last_one_leaves(self) -> None:
         clock = FakeClock()
@@ -309,7 +310,7 @@ class TestOffers:
     def test_an_offer_holds_a_slot_until_accepted(self) -> None:
         clock = FakeClock()
         router = self.make(clock)
-        submitted, offered = router.submit(chat("c1"))
+        _submitted, offered = router.submit(chat("c1"))
         holder = offered.operator_id  # type: ignore[attr-defined]
         assert router.conversation("c1").offered_to == (holder,)
         assert router.operator(holder).offers == ("c1",)
@@ -533,7 +534,7 @@ class TestRules:
     def test_conversations_without_a_group_are_routed_by_the_rules(self) -> None:
         router = self.make()
         router.set_rules(self.rules)
-        submitted, queued = router.submit(
+        submitted, _queued = router.submit(
             Conversation("c1", channel="chat", metadata={"topic": "refund"})
         )
         assert submitted.conversation.group == "billing"  # type: ignore[attr-defined]
