@@ -16,16 +16,16 @@ from omniroute import (
     Assigned,
     Capacity,
     Conversation,
-    Offers,
-    Overflow,
-    Relaxation,
-    Rule,
-    Rules,
     Event,
     Group,
     JournalError,
+    Offers,
     Operator,
+    Overflow,
+    Relaxation,
     Router,
+    Rule,
+    Rules,
     SnapshotError,
     Status,
     StatusChanged,
@@ -91,7 +91,7 @@ def with_policies(router: Router, clock: FakeClock) -> None:
 
 class TestEventData:
     def test_every_event_type_round_trips(self) -> None:
-        router, _, stored = recorded(FakeClock())
+        _router, _, stored = recorded(FakeClock())
         seen = {data["type"] for data in stored}
         assert seen == set(EVENT_TYPES)
         for data in stored:
