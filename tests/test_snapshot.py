@@ -21,8 +21,13 @@ from omniroute import (
     Capacity,
     Conversation,
     Group,
+    Offers,
     Operator,
+    Overflow,
+    Relaxation,
     Router,
+    Rule,
+    Rules,
     SnapshotError,
     Status,
 )
@@ -420,3 +425,104 @@ def test_fuzz_a_bad_version_or_schema_is_refused(value: Any, key: str) -> None:
     data[key] = value
     with pytest.raises(SnapshotError, match=r"version|schema"):
         Router.restore(json.dumps(data))
+
+
+# -- routing policies ----------------------------------------------------------------
+
+
+def policy_router(clock: FakeClock | None = None) -> Router:
+    """State only policies make: rules, an offer, a decline, an escalation that kept
+    its first group, a relaxation step, work kept for an OFFLINE operator."""
+    clock = clock or FakeClock()
+    router = Router(clock=clock)
+    router.add_group(Group("general", keep_on_leave=60))
+    keep = Overflow(to="general", after=10, keep=True)
+    router.add_group(Group("desk", offers=Offers(timeout=30), overflow=keep, aging=5))
+    router.set_rules(Rules([Rule("desk", when={"topic": "vip"})], default="general"))
+    router.add_operator(Operator("eve", groups={"desk"}, skills={"x": 1}))
+    router.add_operator(Operator("gus", groups={"general"}))
+    router.add_operator(Operator("max", groups={"desk"}, skills={"x": 1}))
+    for name in ("eve", "gus", "max"):
+        router.set_status(name, Status.ONLINE)
+    router.submit(Conversation("g1", channel="chat"))  # gus takes it
+    router.set_status("gus", Status.OFFLINE)  # …and keeps it for 60 s
+    router.submit(Conversation("d1", channel="chat", metadata={"topic": "vip"}))
+    router.reject("d1", router.conversation("d1").offered_to[0])  # offered to the other
+    relax = [Relaxation(5, {"x": 1}), Relaxation(50, {})]
+    router.submit(Conversation("d2", channel="chat", group="desk", requires={"x": 2}, relax=relax))
+    router.submit(Conversation("d3", channel="chat", group="desk", priority=1))
+    clock.advance(20)
+    router.tick()  # d2 relaxes; d2 and d3 overflow, keeping "desk"
+    return router
+
+
+POLICY_SNAPSHOTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    (
+        "overflow to a later group",
+        lambda d: d["groups"].reverse(),
+        r"overflows to 'general', which is not a group added before it",
+    ),
+    ("bad discipline", setter("groups", 0, "settings", "discipline", value="random"), "fifo"),
+    ("bad offers", setter("groups", 1, "settings", "offers", "ring", value=0), "ring"),
+    ("rules to an unknown group", setter("rules", "default", value="nope"), "nope"),
+    ("offered without a time", setter("conversations", 1, "offered_at", value=None), "offered"),
+    ("a time but not offered", setter("conversations", 2, "offered_at", value=1.0), "offered"),
+    ("step beyond the steps", setter("conversations", 2, "step", value=3), r"0\.\.2"),
+    ("groups not ending with its group", setter("conversations", 2, "group", value="desk"), "end"),
+    (
+        "kept by a group that keeps nothing",
+        setter("groups", 0, "settings", "keep_on_leave", value=0.0),
+        "OFFLINE and its group does not keep",
+    ),
+    ("offered to nobody", setter("operators", 2, "conversations", value=[]), "nobody holds it"),
+]
+
+
+class TestPolicySnapshots:
+    def test_the_round_trip_keeps_every_decision(self) -> None:
+        clock = FakeClock()
+        router = policy_router(clock)
+        kinds_seen = {c.state.value for c in router.conversations()}
+        assert kinds_seen == {"assigned", "offered", "queued"}
+        data = json.loads(json.dumps(router.snapshot()))
+        restored = Router.restore(data, clock=clock)
+        check_invariants(restored)
+        assert restored.snapshot() == router.snapshot()
+        clock.advance(40)
+        assert restored.tick() == router.tick()  # offer expiry, keep timer, relaxation
+        assert restored.snapshot() == router.snapshot()
+
+    @pytest.mark.parametrize(
+        ("mutate", "message"),
+        [case[1:] for case in POLICY_SNAPSHOTS],
+        ids=[case[0] for case in POLICY_SNAPSHOTS],
+    )
+    def test_refused_with_a_clear_error(
+        self, mutate: Callable[[dict[str, Any]], None], message: str
+    ) -> None:
+        data = json.loads(json.dumps(policy_router().snapshot()))
+        mutate(data)
+        with pytest.raises(SnapshotError, match=message):
+            Router.restore(data)
+
+    def test_a_version_1_snapshot_restores(self) -> None:
+        """Written before policies: no settings, rules, offers or relaxation."""
+        router = busy_router()
+        data = json.loads(json.dumps(router.snapshot()))
+        data["version"] = 1
+        del data["rules"]
+        for group in data["groups"]:
+            del group["settings"]
+        for operator in data["operators"]:
+            del operator["missed"], operator["operator"]["bot"]
+        for record in data["conversations"]:
+            for name in ("group", "groups", "step", "entered_at", "offered_at", "declined"):
+                del record[name]
+            del record["conversation"]["relax"]
+        assert Router.restore(data).snapshot() == router.snapshot()
+
+    def test_version_2_fields_are_required_in_version_2(self) -> None:
+        data = json.loads(json.dumps(busy_router().snapshot()))
+        del data["operators"][0]["operator"]["bot"]
+        with pytest.raises(SnapshotError, match=r"missing field\(s\) \['bot'\]"):
+            Router.restore(data)
