@@ -1,10 +1,14 @@
 """A small web-chat, messenger and voice team, run on a virtual clock.
 
-Three groups with different strategies, six operators with different limits, and
-twelve minutes of traffic. The script moves the clock, tells the Router what
-happened, and prints the events it gets back. Halfway through it saves a snapshot,
-journals the events that follow, and "restarts": the Router is rebuilt from the two
-and carries on. Run it with ``make demo``.
+Three groups with different strategies, six operators with different limits, a
+bot, and twelve minutes of traffic. Customers on messengers first answer a button
+menu (triage); rules route conversations without a group by topic; a demanding
+support chat relaxes its skill requirement as it waits; billing overflows to sales
+after two minutes; the bot hands a customer to people. The script moves the clock,
+tells the Router what happened (calling ``tick()`` as a host would, every step),
+and prints the events it gets back. Halfway through it saves a snapshot, journals
+the events that follow, and "restarts": the Router is rebuilt from the two and
+carries on. Run it with ``make demo``.
 """
 
 from __future__ import annotations
@@ -18,16 +22,25 @@ from omniroute import (
     Capacity,
     Channel,
     Conversation,
+    Escalated,
     Event,
     Finished,
     Group,
+    HandedOff,
+    In,
     Operator,
+    Overflow,
     Queued,
+    Relaxation,
+    Relaxed,
     Requeued,
     Router,
+    Rule,
+    Rules,
     Status,
     StatusChanged,
 )
+from omniroute.triage import Button, Leaf, Menu, Node
 from omniroute.strategies import LeastLoaded, RoundRobin, SkillBased
 
 CHAT, MESSENGER, VOICE, EMAIL = Channel.CHAT, Channel.MESSENGER, Channel.VOICE, Channel.EMAIL
@@ -57,7 +70,47 @@ def describe(event: Event) -> str | None:
             return f"{c} ({ch}, {g}) abandoned by the customer after {took(w)}"
         case StatusChanged(operator_id=o, previous=before, status=after):
             return f"{o} {before.value} -> {after.value}"
+        case Relaxed(conversation_id=c, requires=r, step=n):
+            return f"{c} relaxed (step {n}): now requires {dict(r) or 'nothing'}"
+        case Escalated(conversation_id=c, from_group=f, group=g, reason=r, position=p):
+            return f"{c} overflowed {f} -> {g} ({r}), position {p} of its line"
+        case HandedOff(conversation_id=c, operator_id=o, group=g, reason=r):
+            return f"{c} handed off by {o} to {g}: {r}"
     return None
+
+
+# The button menu messenger customers answer before a person sees them. A leaf names
+# a group, or gives a topic and lets the rules below choose.
+MENU = Menu(
+    [
+        Node(
+            "start",
+            "Hello! What is your question about?",
+            [
+                Button("Billing", leaf=Leaf(metadata={"topic": "invoice"})),
+                Button("Technical problem", next="tech"),
+                Button("Just looking", leaf=Leaf("bots")),
+            ],
+        ),
+        Node(
+            "tech",
+            "Which service?",
+            [
+                Button("Internet", leaf=Leaf("support", requires={"tech": 4})),
+                Button("TV", leaf=Leaf(metadata={"topic": "tech"})),
+            ],
+        ),
+    ],
+    start="start",
+)
+
+RULES = Rules(
+    [
+        Rule("billing", when={"topic": In("invoice", "refund")}, name="money"),
+        Rule("support", when={"topic": "tech"}, requires={"tech": 3}, name="tech"),
+    ],
+    default="sales",
+)
 
 
 def print_event(event: Event) -> None:
@@ -68,12 +121,13 @@ def print_event(event: Event) -> None:
 
 def show_operators(router: Router, now: float) -> None:
     print(f"\nOperators at {mmss(now)}:")
-    print(f"  {'id':<7}{'status':<9}{'groups':<17}{'holds':<34}{'load':>5}")
+    print(f"  {'id':<9}{'status':<9}{'groups':<17}{'holds':<44}{'load':>5}")
     for info in router.operators():
         groups = ",".join(sorted(info.operator.groups))
         holds = " ".join(f"{ch}:{n}" for ch, n in sorted(info.active_by_channel.items()))
         held = f"{holds} ({','.join(info.conversations)})" if holds else "-"
-        print(f"  {info.id:<7}{info.status.value:<9}{groups:<17}{held:<34}{info.utilisation:>5.0%}")
+        row = f"{info.id:<9}{info.status.value:<9}{groups:<17}{held:<44}"
+        print(f"  {row}{info.utilisation:>5.0%}")
 
 
 def main() -> None:
@@ -90,7 +144,11 @@ def main() -> None:
     router = Router(clock=clock, on_event=on_event)
     router.add_group(Group("sales", strategy=RoundRobin()))
     router.add_group(Group("support", strategy=SkillBased()))
-    router.add_group(Group("billing", strategy=LeastLoaded()))
+    # Billing customers wait two minutes at most for billing, then sales helps.
+    to_sales = Overflow(to="sales", after=120)
+    router.add_group(Group("billing", strategy=LeastLoaded(), overflow=to_sales))
+    router.add_group(Group("bots", strategy=RoundRobin()))
+    router.set_rules(RULES)
     print("Groups: " + ", ".join(f"{g.id} ({g.strategy.name})" for g in router.groups()))
 
     chat_only = Capacity(total=3, per_channel={VOICE: 0})
@@ -103,18 +161,24 @@ def main() -> None:
         Operator("dana", groups={"sales", "billing"}, skills={"en": 4}, capacity=Capacity(total=2)),
         Operator("emil", groups={"support"}, skills={"ru": 4, "tech": 5}, capacity=phone),
         Operator("fay", groups={"sales", "support"}, skills={"en": 2}, capacity=budget),
+        Operator("faq-bot", groups={"bots"}, capacity=Capacity(total=100), bot=True),
     ]:
         router.add_operator(operator)  # operators start OFFLINE
 
     print("\ntime   event")
-    for name in ("anna", "boris", "chen", "dana"):
+    for name in ("anna", "boris", "chen", "dana", "faq-bot"):
         router.set_status(name, Status.ONLINE)
+    # tech>=5 at first (only emil, still offline), tech>=3 after a minute.
+    patient = [Relaxation(60, {"tech": 3})]
     # (second, Router method, its arguments...): twelve minutes of traffic.
     plan: list[tuple[Any, ...]] = [
-        (12, "submit", Conversation("c1", CHAT, "support", requires={"tech": 3})),  # not boris
+        (12, "submit", Conversation("c1", CHAT, "support", requires={"tech": 5}, relax=patient)),
         (20, "submit", Conversation("c2", VOICE, "sales")),
         (31, "submit", Conversation("c3", CHAT, "sales")),
+        (40, "triage", "m1", ["2", "Internet"]),  # SMS-style numbers, then a label
         (45, "submit", Conversation("c4", MESSENGER, "support")),
+        (50, "triage", "m2", ["Just looking"]),
+        (56, "triage", "m3", ["Billing"]),
         (58, "submit", Conversation("c5", CHAT, "sales")),
         (64, "submit", Conversation("c6", CHAT, "sales")),
         (75, "submit", Conversation("c7", VOICE, "support")),  # anna: no voice; boris: busy
@@ -122,6 +186,7 @@ def main() -> None:
         (104, "submit", Conversation("c9", CHAT, "sales", priority=1)),  # jumps ahead of c6
         (118, "submit", Conversation("c10", CHAT, "support", requires={"tech": 3})),
         (130, "submit", Conversation("c11", EMAIL, "sales")),
+        (140, "handoff", "m2", "sales", "asked for a person"),
         (150, "set_status", "emil", Status.ONLINE),
         (170, "abandon", "c8"),
         (185, "finish", "c2"),
@@ -150,6 +215,7 @@ def main() -> None:
     saved = ""
     for at, action, *args in plan:
         now = float(at)
+        router.tick()  # a host calls tick() every second or so; here, every step
         if action == "show_operators":
             show_operators(router, now)
             print()
@@ -157,6 +223,14 @@ def main() -> None:
             saved = json.dumps(router.snapshot())
             journal.clear()  # the snapshot holds everything journalled so far
             print(f"{mmss(now)}  snapshot saved ({len(saved) / 1024:.1f} kB); journal cleared")
+        elif action == "triage":
+            cid, replies = args
+            walk = MENU.walk(replies)
+            print(f"{mmss(now)}  {cid} answered the menu: {' > '.join(walk.path)}")
+            router.submit(walk.conversation(cid, MESSENGER))
+        elif action == "handoff":
+            cid, group, reason = args
+            router.handoff(cid, group, reason=reason)
         elif action == "restart":
             router.tick()  # read the clock, as the rebuilt Router will
             before = router.snapshot()
