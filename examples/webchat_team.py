@@ -40,8 +40,8 @@ from omniroute import (
     Status,
     StatusChanged,
 )
-from omniroute.triage import Button, Leaf, Menu, Node
 from omniroute.strategies import LeastLoaded, RoundRobin, SkillBased
+from omniroute.triage import Button, Leaf, Menu, Node
 
 CHAT, MESSENGER, VOICE, EMAIL = Channel.CHAT, Channel.MESSENGER, Channel.VOICE, Channel.EMAIL
 
