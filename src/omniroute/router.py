@@ -15,7 +15,7 @@ import heapq
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Self
 
@@ -69,7 +69,7 @@ from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.queue import Line, WaitingRoom
 from omniroute.rules import Rules
 from omniroute.skills import meets
-from omniroute.state import OperatorState, Ticket
+from omniroute.state import NO_OFFERS, NOBODY, OperatorState, Ticket
 from omniroute.strategies.base import strategy_name
 from omniroute.views import ConversationInfo, OperatorInfo
 
@@ -607,7 +607,7 @@ class Router:
         events: list[Event] = []
         self._record(events, OfferAccepted, ticket, now, operator_id=op.id)
         others = [o for o in self._sorted_offers(ticket) if o is not op]
-        ticket.offers = {}
+        ticket.offers = NO_OFFERS
         op.missed = 0
         ticket.state = ASSIGNED
         ticket.operator = op
@@ -645,7 +645,7 @@ class Router:
         op.missed = 0
         op.release(ticket, now)
         del ticket.offers[op.id]
-        ticket.declined.add(op.id)
+        ticket.declined |= {op.id}
         if not ticket.offers:
             self._withdraw(ticket, now, events)
         self._fill(op, now, events)
@@ -701,7 +701,7 @@ class Router:
         self._count_live(ticket, 1)
         ticket.enqueued_at = ticket.entered_at = now
         ticket.step = 0
-        ticket.declined = set()
+        ticket.declined = NOBODY
         ticket.state = QUEUED
         ticket.operator = None
         ticket.assigned_at = None
@@ -889,7 +889,7 @@ class Router:
         self,
         groups: tuple[str, ...],
         conversation: Conversation,
-        declined: Iterable[str],
+        declined: Collection[str],
         want: int,
     ) -> list[tuple[OperatorState, str]]:
         """Up to ``want`` free operators who may take ``conversation``, each with the
@@ -906,7 +906,7 @@ class Router:
         self,
         groups: tuple[str, ...],
         conversation: Conversation,
-        skip: Iterable[str],
+        skip: Collection[str],
         want: int,
     ) -> list[tuple[OperatorState, str]]:
         channel = conversation.channel
@@ -926,11 +926,11 @@ class Router:
                         and op.fits(channel)
                         and (not requirement or meets(op.operator.skills, requirement))
                         and operator_id not in skip
-                        and all(op is not picked for picked, _ in picks)
                     ):
                         picks.append((op, group))
                         if len(picks) == want:
                             return picks
+                        skip = {*skip, operator_id}  # not twice, through another group
             finally:
                 # Let the strategy restore its index before anything changes.
                 close = getattr(candidates, "close", None)
@@ -955,9 +955,9 @@ class Router:
             return
         ticket.state = OFFERED
         ticket.offered_at = now
+        ticket.offers = {op.id: op for op, _ in picks}
         waited = now - ticket.enqueued_at
         for op, _ in picks:
-            ticket.offers[op.id] = op
             op.take(ticket)
             self._record(events, Offered, ticket, now, operator_id=op.id, waited=waited)
             self._reindex(op)
@@ -1299,11 +1299,11 @@ class Router:
         """Nobody answered the offers in time: they expire, the operators may be set
         AWAY, and the conversation goes to the next operator."""
         ops = self._sorted_offers(ticket)
-        ticket.offers = {}
+        ticket.offers = NO_OFFERS
+        ticket.declined |= {op.id for op in ops}
         for op in ops:
             op.release(ticket, now)
             op.missed += 1
-            ticket.declined.add(op.id)
             self._record(events, OfferExpired, ticket, now, operator_id=op.id)
         policy = self._groups[ticket.group].offers
         assert policy is not None

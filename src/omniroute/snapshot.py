@@ -360,7 +360,7 @@ class _Reader:
             "groups": tuple(groups),
             "step": step,
             "entered_at": d.number(data["entered_at"], f"{path}.entered_at"),
-            "declined": set(d.texts(data["declined"], f"{path}.declined")),
+            "declined": frozenset(d.texts(data["declined"], f"{path}.declined")),
         }
 
     def check_holders(self) -> None:
@@ -439,7 +439,7 @@ def restore(
             if ticket.state is ASSIGNED:
                 ticket.operator = op
             else:
-                ticket.offers[op.id] = op
+                ticket.offers = {**ticket.offers, op.id: op}
             op.take(ticket)
     for op in router._operators.values():
         router._reindex(op)

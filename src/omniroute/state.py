@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 LineKey = tuple[int, float, int, "Ticket"]
 
 
+NO_OFFERS: dict[str, OperatorState] = {}
+NOBODY: frozenset[str] = frozenset()
+
+
 class Ticket:
     """A live conversation: where it is and since when.
 
@@ -76,9 +80,11 @@ class Ticket:
         self.state = ConversationState.QUEUED
         self.operator: OperatorState | None = None
         self.assigned_at: float | None = None
-        self.offers: dict[str, OperatorState] = {}  # pending offers, while OFFERED
+        # Pending offers, while OFFERED; a fresh dict each time it is offered, so the
+        # shared empty one is never changed.
+        self.offers: dict[str, OperatorState] = NO_OFFERS
         self.offered_at = 0.0
-        self.declined: set[str] = set()  # operators who rejected it or let it expire
+        self.declined: frozenset[str] = NOBODY  # who rejected it or let it expire
 
     @property
     def order(self) -> tuple[int, float, int]:
