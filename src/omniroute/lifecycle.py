@@ -6,13 +6,15 @@ Ended conversations (finished, abandoned) leave the Router and are forgotten.
 
 ::
 
-                    ┌──────────────reject, expire, rescind──────────┐
-                    ▼                                               │
-    submit ──► QUEUED ──offer──► OFFERED ──accept──► ASSIGNED ──finish──► (ended)
-                 │  │  ▲                               │    │
-         abandon │  │  └──requeue (operator left), handoff (from a bot)
-                 ▼  └──────────────assign──────────────┘
-              (ended)        (OFFERED may be abandoned too)
+    submit ──► QUEUED
+    QUEUED   ── assign ──────────────────► ASSIGNED
+    QUEUED   ── offer ───────────────────► OFFERED   (the group makes offers)
+    OFFERED  ── accept ──────────────────► ASSIGNED
+    OFFERED  ── reject, expire, rescind ─► QUEUED    (when no offer is left)
+    ASSIGNED ── requeue ─────────────────► QUEUED    (its operator left)
+    ASSIGNED ── handoff ─────────────────► QUEUED    (a bot hands it to people)
+    ASSIGNED ── finish ──────────────────► (ended)
+    QUEUED, OFFERED ── abandon ──────────► (ended)
 """
 
 from __future__ import annotations
