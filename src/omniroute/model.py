@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
@@ -16,7 +16,14 @@ import attrs
 from omniroute._frozen import frozen_levels, frozen_metadata
 from omniroute.capacity import Capacity
 from omniroute.errors import ConfigurationError, ValidationError
-from omniroute.policy import Discipline, Offers, Overflow, Relaxation, relaxation_steps
+from omniroute.policy import (
+    Discipline,
+    Offers,
+    Overflow,
+    Relaxation,
+    relaxation_steps,
+    relaxation_tuple,
+)
 from omniroute.skills import Requirement
 from omniroute.strategies.base import Strategy
 from omniroute.strategies.least_loaded import LeastLoaded
@@ -89,7 +96,9 @@ class Conversation:
     customer_id: str | None = attrs.field(default=None, kw_only=True)
     priority: int = attrs.field(default=0, kw_only=True)
     requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels, kw_only=True)
-    relax: tuple[Relaxation, ...] = attrs.field(default=(), kw_only=True)
+    relax: tuple[Relaxation, ...] = attrs.field(
+        default=(), converter=relaxation_tuple, kw_only=True
+    )
     created_at: float | None = attrs.field(default=None, kw_only=True)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_metadata, kw_only=True)
     requirement: Requirement = attrs.field(init=False, repr=False, eq=False)
@@ -109,9 +118,7 @@ class Conversation:
         if self.created_at is not None and not isinstance(self.created_at, (int, float)):
             raise ValidationError(f"{who}: created_at must be a number of seconds or None")
         _check_levels(who, "requires", self.requires)
-        if not isinstance(self.relax, Sequence):
-            raise ValidationError(f"{who}: relax must be a sequence of Relaxation steps")
-        object.__setattr__(self, "relax", relaxation_steps(who, self.relax))
+        relaxation_steps(who, self.relax)
         # Frozen, so set the derived field the way attrs' own __init__ does.
         object.__setattr__(self, "requirement", tuple(sorted(self.requires.items())))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -82,9 +82,15 @@ class Relaxation:
         return tuple(sorted(self.requires.items()))
 
 
-def relaxation_steps(owner: str, value: Any) -> tuple[Relaxation, ...]:
-    """Converter and check for ``Conversation.relax``: strictly later steps."""
-    steps = tuple(value)
+def relaxation_tuple(value: Iterable[Relaxation]) -> tuple[Relaxation, ...]:
+    """Converter for ``Conversation.relax``; :func:`relaxation_steps` checks it."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigurationError(f"relax must be a sequence of Relaxation steps, got {value!r}")
+    return tuple(value)
+
+
+def relaxation_steps(owner: str, steps: tuple[Relaxation, ...]) -> None:
+    """Check ``Conversation.relax``: Relaxation steps, strictly later and later."""
     for step in steps:
         if not isinstance(step, Relaxation):
             raise ConfigurationError(f"{owner}: relax takes Relaxation steps, got {step!r}")
@@ -94,7 +100,6 @@ def relaxation_steps(owner: str, value: Any) -> tuple[Relaxation, ...]:
                 f"{owner}: relaxation steps must come later and later; "
                 f"{after.after!r} s comes after {before.after!r} s"
             )
-    return steps
 
 
 @attrs.frozen(kw_only=True)
