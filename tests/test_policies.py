@@ -559,3 +559,15 @@ class TestRules:
         unchanged(router, lambda: router.remove_group("billing"), GroupInUse, "rules")
         router.set_rules(None)
         router.remove_group("billing")
+
+
+def test_work_requeued_where_nobody_is_online_overflows() -> None:
+    """An AWAY operator going OFFLINE changes no ONLINE count, yet what they held
+    now waits in a group nobody serves: it moves on."""
+    clock = FakeClock()
+    nobody = Overflow(to="general", when_nobody_online=True)
+    router = staffed(clock, Group("general"), Group("night", overflow=nobody), nia=({"night"},))
+    router.submit(chat("c1", group="night"))
+    router.set_status("nia", Status.AWAY)
+    events = router.set_status("nia", Status.OFFLINE)
+    assert kinds(events) == ["StatusChanged", "Requeued", "Escalated"]

@@ -990,7 +990,7 @@ class Router:
         ticket.state = QUEUED
         self._place(ticket)
         self._schedule_waiting(ticket)
-        self._route_waiting(ticket, now, events)
+        self._back_in_line(ticket, now, events)
 
     def _record(
         self,
@@ -1141,7 +1141,13 @@ class Router:
     def _route_requeued(self, tickets: list[Ticket], now: float, events: list[Event]) -> None:
         """Offer conversations that wait again to other free operators, best first."""
         for ticket in sorted(tickets, key=_order):
-            self._route_waiting(ticket, now, events)
+            self._back_in_line(ticket, now, events)
+
+    def _back_in_line(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """A conversation waits again: route it, else overflow if nobody of its
+        group is ONLINE."""
+        self._route_waiting(ticket, now, events)
+        self._on_arrival(ticket, now, events, arriving=False)
 
     def _route_waiting(self, ticket: Ticket, now: float, events: list[Event]) -> None:
         """Give a waiting ticket to free operators, if it heads its line."""
@@ -1158,14 +1164,20 @@ class Router:
 
     # -- policies: overflow ------------------------------------------------------------
 
-    def _on_arrival(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+    def _on_arrival(
+        self, ticket: Ticket, now: float, events: list[Event], *, arriving: bool = True
+    ) -> None:
         """A conversation just queued in its group: overflow at once if the queue
-        is too long or nobody of the group is ONLINE."""
+        is too long (for new arrivals) or nobody of the group is ONLINE."""
         group = self._groups[ticket.group]
         overflow = group.overflow
         if overflow is None or ticket.state is not QUEUED:
             return
-        if overflow.queue_over is not None and self._room.count(group.id) > overflow.queue_over:
+        if (
+            arriving
+            and overflow.queue_over is not None
+            and self._room.count(group.id) > overflow.queue_over
+        ):
             self._escalate(ticket, "queue_over", now, events)
         elif overflow.when_nobody_online and not self._online[group.id]:
             self._escalate(ticket, "nobody_online", now, events)
@@ -1279,7 +1291,7 @@ class Router:
         else:
             self._requeue(ticket, subject, now)
             self._record_requeued(ticket, subject, now, events)
-            self._route_waiting(ticket, now, events)
+            self._back_in_line(ticket, now, events)
 
     def _relax(self, ticket: Ticket, now: float, events: list[Event]) -> None:
         """Move a waiting ticket to the line of its now-due relaxation step."""
