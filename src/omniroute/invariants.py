@@ -33,6 +33,7 @@ def check_invariants(router: Router) -> None:
       hold only what their groups keep for them (``keep_on_leave``);
     * work-conserving: no ONLINE operator with room for a waiting conversation they
       may take (group, skills and channel) is left idle;
+    * nothing waits in a group that overflows when nobody is ONLINE while nobody is;
     * waiting lines are ordered, counts add up, and every built-in strategy's
       index holds exactly the operators free to receive work.
 
@@ -60,6 +61,14 @@ def check_invariants(router: Router) -> None:
                 line.groups == ticket.groups
                 and line.requirement == ticket.conversation.requirement,
                 f"{ticket.id!r} waits in the wrong line",
+            )
+            overflow = router._groups[ticket.group].overflow
+            _require(
+                overflow is None
+                or not overflow.when_nobody_online
+                or router._online[ticket.group] > 0,
+                f"{ticket.id!r} waits in group {ticket.group!r}, where nobody is ONLINE, "
+                "instead of overflowing",
             )
         elif ticket.state is offered:
             _require(ticket.operator is None and ticket.offers, f"{ticket.id!r} offered to nobody")
