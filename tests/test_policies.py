@@ -134,8 +134,8 @@ class TestRelaxation:
         router.submit(chat("c1", group="billing", requires={"billing": 4}, relax=steps((30, {}))))
         clock.advance(40)
         events = router.set_status("expert", Status.OFFLINE)
-        assert kinds(events) == ["StatusChanged", "Requeued"]
-        router.set_status("junior", Status.ONLINE)  # a call: the due step applies
+        assert kinds(events) == ["StatusChanged", "Requeued", "Relaxed"]
+        router.set_status("junior", Status.ONLINE)
         assert router.conversation("c1").operator_id == "junior"
 
     @pytest.mark.parametrize(
@@ -571,3 +571,45 @@ def test_work_requeued_where_nobody_is_online_overflows() -> None:
     router.set_status("nia", Status.AWAY)
     events = router.set_status("nia", Status.OFFLINE)
     assert kinds(events) == ["StatusChanged", "Requeued", "Escalated"]
+
+
+class TestHandoffLimits:
+    def test_a_bot_may_not_hand_off_to_a_group_it_serves(self) -> None:
+        router = staffed(
+            FakeClock(), Group("bots"), Group("people"), bot=Operator("bot", {"bots"}, bot=True)
+        )
+        router.submit(chat("c1", group="bots"))
+        unchanged(router, lambda: router.handoff("c1", "bots"), InvalidTransition, "take it back")
+
+    def test_new_requirements_drop_the_old_steps(self) -> None:
+        router = staffed(
+            FakeClock(),
+            Group("bots"),
+            Group("people"),
+            bot=Operator("bot", {"bots"}, capacity=Capacity(total=5), bot=True),
+        )
+        router.submit(chat("c1", group="bots", relax=steps((10, {}))))
+        router.handoff("c1", "people", requires={"x": 2})
+        assert router.conversation("c1").conversation.relax == ()
+
+
+def test_overflow_after_counts_waiting_not_handling() -> None:
+    """A conversation requeued after a long call waits ``after`` seconds again."""
+    clock = FakeClock()
+    router = staffed(
+        clock,
+        Group("general"),
+        Group("billing", overflow=Overflow(to="general", after=60)),
+        bea=({"billing"},),
+    )
+    router.submit(chat("c1", group="billing"))
+    clock.advance(600)
+    router.set_status("bea", Status.OFFLINE)
+    assert router.tick() == []
+    clock.advance(60)
+    assert kinds(router.tick()) == ["Ticked", "Escalated"]
+
+
+def test_an_unknown_discipline_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="discipline must be one of"):
+        Group("g", discipline="random")  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from omniroute.policy import (
     Offers,
     Overflow,
     Relaxation,
+    discipline,
     relaxation_steps,
     relaxation_tuple,
 )
@@ -176,7 +177,7 @@ class Group:
     id: str
     strategy: Strategy = attrs.field(factory=LeastLoaded, eq=False)
     discipline: Discipline = attrs.field(
-        default=Discipline.FIFO, converter=Discipline, kw_only=True
+        default=Discipline.FIFO, converter=discipline, kw_only=True
     )
     aging: float | None = attrs.field(default=None, kw_only=True)
     overflow: Overflow | None = attrs.field(default=None, kw_only=True)

@@ -56,6 +56,16 @@ class Discipline(enum.Enum):
     callbacks whose customer has likely moved on."""
 
 
+def discipline(value: Discipline | str) -> Discipline:
+    """Converter for ``Group.discipline``: a :class:`Discipline` or its name."""
+    try:
+        return Discipline(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"discipline must be one of {[d.value for d in Discipline]}, got {value!r}"
+        ) from None
+
+
 @attrs.frozen
 class Relaxation:
     """From ``after`` seconds of waiting on, the conversation requires only

@@ -664,8 +664,9 @@ class Router:
         """A bot hands the conversation it holds to people in ``to_group``.
 
         The conversation keeps its id, customer and metadata (``requires`` and
-        ``priority`` replace its own if given); its waiting for people starts now,
-        and its relaxation steps count from now. ``HandedOff``, then ``Assigned``
+        ``priority`` replace its own if given; new ``requires`` drop its relaxation
+        steps); its waiting for people starts now, and its relaxation steps count
+        from now. The bot may not serve ``to_group`` itself. ``HandedOff``, then ``Assigned``
         (or ``Offered``) or ``Queued``. Cost: one :meth:`submit` plus one slot freed.
         """
         ticket = self._ticket(conversation_id)
@@ -679,11 +680,18 @@ class Router:
                 "holding it is not a bot (Operator(bot=True))"
             )
         group = self._group(to_group)
+        if to_group in bot.operator.groups:
+            raise InvalidTransition(
+                f"cannot hand off conversation {conversation_id!r} to group {to_group!r}: "
+                f"bot {bot.id!r} serves it and would take it back; hand off to people"
+            )
         if not isinstance(reason, str):
             raise ValidationError(f"handoff of {conversation_id!r}: reason must be a string")
         changes: dict[str, Any] = {"group": to_group}
         if requires is not None:
+            # New requirements replace the old steps too: they were written for the old ones.
             changes["requires"] = requires
+            changes["relax"] = ()
         if priority is not None:
             changes["priority"] = priority
         try:
@@ -735,8 +743,9 @@ class Router:
         offers that expire, and conversations kept for an operator who left.
 
         Returns ``[]`` if none was due, else ``Ticked`` and what the timers did.
-        Relaxation steps also fire at every other call, so a freed operator sees
-        them at once. Call it regularly — every second or so. Cost ``O(log t)`` per
+        Relaxation steps also apply in every call that may route work (a submit, a
+        freed slot, an operator coming ONLINE, work waiting again), so a freed
+        operator sees them at once. Call it regularly — every second or so. Cost ``O(log t)`` per
         timer, plus what the timers cause.
         """
         now = self._now()
@@ -1126,6 +1135,8 @@ class Router:
         ticket.state = QUEUED
         ticket.operator = None
         ticket.assigned_at = None
+        # Time with an operator is not time waiting: its group's overflow timer restarts.
+        ticket.entered_at = now
         self._place(ticket)
         self._schedule_waiting(ticket)
 
@@ -1144,8 +1155,10 @@ class Router:
             self._back_in_line(ticket, now, events)
 
     def _back_in_line(self, ticket: Ticket, now: float, events: list[Event]) -> None:
-        """A conversation waits again: route it, else overflow if nobody of its
-        group is ONLINE."""
+        """A conversation waits again: route it (after any relaxation step due), else
+        overflow if nobody of its group is ONLINE."""
+        if self._relax_timers and self._relax_timers[0][0] <= now:
+            self._catch_up(now, events)
         self._route_waiting(ticket, now, events)
         self._on_arrival(ticket, now, events, arriving=False)
 

@@ -472,8 +472,8 @@ class RouterStateMachine(RuleBasedStateMachine):
 
     # -- driving the Router ----------------------------------------------------------
 
-    def call(self, method: str, *args: Any) -> list[Event] | None:
-        """Call ``router.<method>(*args)``; return its events, or None if it raised
+    def call(self, method: str, *args: Any, **kwargs: Any) -> list[Event] | None:
+        """Call ``router.<method>(*args, **kwargs)``; return its events, or None if it raised
         an :class:`~omniroute.OmnirouteError` (after checking it changed nothing).
         The twin (the Router from before the last restart), if any, gets the same
         call and must answer the same. A submitted
@@ -481,7 +481,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         id never used before."""
         before = self.router.snapshot()
         try:
-            events: list[Event] = getattr(self.router, method)(*args)
+            events: list[Event] = getattr(self.router, method)(*args, **kwargs)
         except OmnirouteError as exc:
             if self.router.snapshot() != before:
                 raise AssertionError(
@@ -489,14 +489,14 @@ class RouterStateMachine(RuleBasedStateMachine):
                 ) from exc
             if self.twin is not None:
                 try:
-                    getattr(self.twin, method)(*map(self._for_twin, args))
+                    getattr(self.twin, method)(*map(self._for_twin, args), **kwargs)
                 except type(exc):
                     pass
                 else:
                     raise AssertionError(f"{method}{args} raised {exc!r}, not on the twin")
             return None
         if self.twin is not None:
-            twin_events = getattr(self.twin, method)(*map(self._for_twin, args))
+            twin_events = getattr(self.twin, method)(*map(self._for_twin, args), **kwargs)
             assert twin_events == events, f"{method}{args}: twin gave {twin_events}"
         if method == "submit":
             note(f"submitted {args[0]!r}")
@@ -720,10 +720,8 @@ class RouterStateMachine(RuleBasedStateMachine):
         cid = data.draw(st.sampled_from(bots or held))
         group_id = data.draw(self.draws.group_id)
         requires = data.draw(st.none() | skill_levels(self.skills, max_level=2))
-        self.call("handoff", cid, group_id)
-        if requires is not None and cid in self.holder:
-            return
-        del requires
+        priority = data.draw(st.none() | st.integers(0, 2))
+        self.call("handoff", cid, group_id, reason="drawn", requires=requires, priority=priority)
 
     @rule(data=st.data(), kind=st.integers(0, 7))
     def call_that_must_fail(self, data: st.DataObject, kind: int) -> None:
