@@ -131,3 +131,32 @@ class TestFrozenMappings:
 
     def test_single_exclusive_channel_name(self) -> None:
         assert Capacity(total=2, exclusive="voice").exclusive == frozenset({"voice"})
+
+
+def test_routed_copies_every_field() -> None:
+    """``Conversation.routed`` skips validation, so it must not forget a field: a
+    copy routed to nothing new equals the original, and a new field list fails here."""
+    import attrs as _attrs
+
+    from omniroute import Relaxation
+    from omniroute._frozen import frozen_levels
+
+    c = Conversation(
+        "c1",
+        channel="chat",
+        group="g",
+        customer_id="u",
+        priority=2,
+        requires={"ru": 1},
+        relax=[Relaxation(5, {})],
+        created_at=1.0,
+        metadata={"k": 1},
+    )
+    assert c.routed() == c
+    assert [f.name for f in _attrs.fields(Conversation)] == [
+        "id", "channel", "group", "customer_id", "priority", "requires", "relax",
+        "created_at", "metadata", "requirement",
+    ]  # fmt: skip
+    moved = c.routed(group="h", requires=frozen_levels({"ru": 3}), priority=5)
+    assert moved == _attrs.evolve(c, group="h", requires={"ru": 3}, priority=5)
+    assert moved.requirement == (("ru", 3),)

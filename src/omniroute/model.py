@@ -123,6 +123,38 @@ class Conversation:
         # Frozen, so set the derived field the way attrs' own __init__ does.
         object.__setattr__(self, "requirement", tuple(sorted(self.requires.items())))
 
+    def routed(
+        self,
+        *,
+        group: str | None = None,
+        requires: Mapping[str, int] | None = None,
+        priority: int | None = None,
+    ) -> Conversation:
+        """A copy routed to ``group``, with ``requires`` and ``priority`` if given.
+
+        For omniroute's own routing (rules, relaxation, overflow), which hands in
+        values already checked: it skips the validation a new ``Conversation`` runs,
+        which costs more than the routing decision itself. ``requires`` must be
+        frozen already (a converter's output).
+        """
+        copy = object.__new__(Conversation)
+        put = object.__setattr__
+        put(copy, "id", self.id)
+        put(copy, "channel", self.channel)
+        put(copy, "group", self.group if group is None else group)
+        put(copy, "customer_id", self.customer_id)
+        put(copy, "priority", self.priority if priority is None else priority)
+        put(copy, "relax", self.relax)
+        put(copy, "created_at", self.created_at)
+        put(copy, "metadata", self.metadata)
+        if requires is None:
+            put(copy, "requires", self.requires)
+            put(copy, "requirement", self.requirement)
+        else:
+            put(copy, "requires", requires)
+            put(copy, "requirement", tuple(sorted(requires.items())))
+        return copy
+
 
 @attrs.frozen
 class Operator:

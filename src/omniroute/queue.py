@@ -27,7 +27,7 @@ class Line:
     ``push``, ``remove``, ``pop`` and ``position`` cost ``O(log n)``; ``head`` ``O(1)``.
     """
 
-    __slots__ = ("_entries", "channel", "group", "groups", "requirement", "size")
+    __slots__ = ("_entries", "channel", "first", "group", "groups", "requirement", "size")
 
     def __init__(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> None:
         self.groups = groups  # whose operators may take it
@@ -36,6 +36,9 @@ class Line:
         self.requirement = requirement
         self._entries: SortedList = SortedList()
         self.size = 0  # read on every decision: cheaper than len() through SortedList
+        # The head's key, kept up to date: operators compare heads on every decision,
+        # and indexing a SortedList costs more than keeping it.
+        self.first: LineKey | None = None
 
     def __len__(self) -> int:
         return self.size
@@ -53,25 +56,38 @@ class Line:
         at_tail = not self.size or entries[-1] < key
         entries.add(key)
         self.size += 1
-        return self.size if at_tail else int(entries.bisect_left(key)) + 1
+        if at_tail:
+            if self.size == 1:
+                self.first = key
+            return self.size
+        if key < self.first:  # type: ignore[operator]  # not at the tail: not empty
+            self.first = key
+        return int(entries.bisect_left(key)) + 1
 
     def add_all(self, keys: list[LineKey]) -> None:
         """Insert many tickets' keys at once."""
         self._entries.update(keys)
         self.size += len(keys)
+        self.first = self._entries[0] if self.size else None
 
     def remove(self, ticket: Ticket) -> None:
-        self._entries.remove(ticket.key)
+        key = ticket.key
+        self._entries.remove(key)
         self.size -= 1
+        if key is self.first:
+            self.first = self._entries[0] if self.size else None
 
     def pop(self) -> Ticket:
-        ticket: Ticket = self._entries.pop(0)[-1]
+        entries = self._entries
+        ticket: Ticket = entries.pop(0)[-1]
         self.size -= 1
+        self.first = entries[0] if self.size else None
         return ticket
 
     def head(self) -> Ticket:
-        ticket: Ticket = self._entries[0][-1]
-        return ticket
+        first = self.first
+        assert first is not None, "head() of an empty line"
+        return first[-1]
 
     def position(self, ticket: Ticket) -> int:
         """1-based place of ``ticket`` in this line."""
@@ -80,6 +96,7 @@ class Line:
     def _check(self) -> None:
         self._entries._check()
         assert self.size == len(self._entries)
+        assert self.first is (self._entries[0] if self.size else None)
         for entry in self._entries:
             assert entry[-1].key is entry
             assert entry[-1].line is self

@@ -1037,10 +1037,13 @@ class Router:
             best: Line | None = None
             best_key = None
             for line in lines:
-                if line.size and op.fits(line.channel):
-                    key = line.head().key
-                    if best_key is None or key < best_key:
-                        best, best_key = line, key
+                key = line.first
+                if (
+                    key is not None
+                    and op.fits(line.channel)
+                    and (best_key is None or key < best_key)
+                ):
+                    best, best_key = line, key
             if best is None:
                 return
             ticket = room.pop_head(best)
@@ -1208,7 +1211,7 @@ class Router:
         ticket.group = target.id
         ticket.entered_at = now
         self._count_live(ticket, 1)
-        ticket.conversation = attrs.evolve(ticket.conversation, group=target.id)
+        ticket.conversation = ticket.conversation.routed(group=target.id)
         conversation = ticket.conversation
         ticket.key = (*target.order(conversation.priority, ticket.enqueued_at, ticket.seq), ticket)
         position = self._place(ticket)
@@ -1312,7 +1315,7 @@ class Router:
         requires = ticket.requirement_at(step)
         self._room.remove(ticket)
         ticket.step = step
-        ticket.conversation = attrs.evolve(ticket.conversation, requires=requires)
+        ticket.conversation = ticket.conversation.routed(requires=requires)
         self._place(ticket)
         self._record(events, Relaxed, ticket, now, requires=requires, step=step)
         steps = ticket.submitted.relax

@@ -173,6 +173,8 @@ class Eq(Condition):
         _check_scalar("Eq", self.value)
 
     def holds(self, value: Any) -> bool:
+        if type(value) is type(self.value):  # the usual case: both strings
+            return bool(value == self.value)
         return _kind(value) == _kind(self.value) and bool(value == self.value)
 
     def __repr__(self) -> str:
@@ -567,14 +569,16 @@ class Rules:
         """
         rule = self.match(conversation)
         if rule is not None:
-            return attrs.evolve(
-                conversation,
-                group=rule.group,
-                requires=_merge_requires(conversation.requires, rule.requires),
-                priority=_raise_priority(conversation.priority, rule.priority),
+            # Every value here is already checked: skip a new Conversation's checks.
+            requires = (
+                frozen_levels(_merge_requires(conversation.requires, rule.requires))
+                if rule.requires
+                else None
             )
+            priority = _raise_priority(conversation.priority, rule.priority)
+            return conversation.routed(group=rule.group, requires=requires, priority=priority)
         if self.default is not None:
-            return attrs.evolve(conversation, group=self.default)
+            return conversation.routed(group=self.default)
         raise NoRoute(
             f"Conversation {conversation.id!r}: no rule matches and there is no default "
             f"group; the rules look at {self._attributes(conversation)}"

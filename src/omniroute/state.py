@@ -93,7 +93,8 @@ class Ticket:
 
     def requirement_at(self, step: int) -> Mapping[str, int]:
         """The required skills after ``step`` relaxations."""
-        return self.submitted.requires if step == 0 else self.submitted.relax[step - 1].requires
+        submitted = self.submitted
+        return submitted.requires if step == 0 else submitted.relax[step - 1].requires
 
     def due_step(self, now: float) -> int:
         """How many relaxation steps apply after waiting until ``now``."""
