@@ -49,7 +49,8 @@ def check_invariants(router: Router) -> None:
         _require(ticket.group == ticket.groups[-1], f"{ticket.id!r} waits in the wrong group")
         _require(
             ticket.conversation.group == ticket.group
-            and ticket.conversation.requires == ticket.requirement_at(ticket.step),
+            and ticket.conversation.requires == ticket.requirement_at(ticket.step)
+            and ticket.conversation.requirement == ticket.requirement,
             f"{ticket.id!r}'s current form is stale",
         )
         if ticket.state is queued:

@@ -77,6 +77,8 @@ class Relaxation:
 
     after: float
     requires: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
+    requirement: Requirement = attrs.field(init=False, repr=False, eq=False)
+    """``requires`` as a sorted tuple: the key of the line it moves the conversation to."""
 
     def __attrs_post_init__(self) -> None:
         _seconds("Relaxation", "after", self.after, positive=True)
@@ -86,10 +88,7 @@ class Relaxation:
                     f"Relaxation: requires keys must be skill names, got {skill!r}"
                 )
             _count("Relaxation", f"requires[{skill!r}]", level, 0)
-
-    @property
-    def requirement(self) -> Requirement:
-        return tuple(sorted(self.requires.items()))
+        object.__setattr__(self, "requirement", tuple(sorted(self.requires.items())))
 
 
 def relaxation_tuple(value: Iterable[Relaxation]) -> tuple[Relaxation, ...]:

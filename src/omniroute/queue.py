@@ -156,6 +156,12 @@ class WaitingRoom:
             line.add_all(keys)
             self._counted(line, len(keys))
 
+    def move(self, ticket: Ticket, line: Line) -> None:
+        """Move a waiting ticket to ``line``, of the same group and channel."""
+        ticket.line.remove(ticket)
+        ticket.line = line
+        line.add(ticket)
+
     def remove(self, ticket: Ticket) -> None:
         line = ticket.line
         line.remove(ticket)

@@ -1096,8 +1096,7 @@ class Router:
     def _place(self, ticket: Ticket) -> int:
         """Put a waiting ticket in the line its groups, channel and current
         requirement give; return its position there."""
-        requirement = ticket.conversation.requirement
-        ticket.line = self._room.line_for(ticket.groups, ticket.channel, requirement)
+        ticket.line = self._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
         return self._room.push(ticket)
 
     def _vacate(
@@ -1208,12 +1207,11 @@ class Router:
         self._count_live(ticket, -1)
         groups = (*ticket.groups, target.id) if source.overflow.keep else (target.id,)
         ticket.groups = groups
-        ticket.group = target.id
+        ticket.moved(group=target.id)
         ticket.entered_at = now
         self._count_live(ticket, 1)
-        ticket.conversation = ticket.conversation.routed(group=target.id)
-        conversation = ticket.conversation
-        ticket.key = (*target.order(conversation.priority, ticket.enqueued_at, ticket.seq), ticket)
+        priority = ticket.submitted.priority
+        ticket.key = (*target.order(priority, ticket.enqueued_at, ticket.seq), ticket)
         position = self._place(ticket)
         self._record(
             events, Escalated, ticket, now, from_group=source.id, reason=reason, position=position
@@ -1312,11 +1310,11 @@ class Router:
     def _relax(self, ticket: Ticket, now: float, events: list[Event]) -> None:
         """Move a waiting ticket to the line of its now-due relaxation step."""
         step = ticket.due_step(now)
+        room = self._room
+        ticket.moved(step=step)
+        # Same groups and channel: only the line changes, not the counts.
+        room.move(ticket, room.line_for(ticket.groups, ticket.channel, ticket.requirement))
         requires = ticket.requirement_at(step)
-        self._room.remove(ticket)
-        ticket.step = step
-        ticket.conversation = ticket.conversation.routed(requires=requires)
-        self._place(ticket)
         self._record(events, Relaxed, ticket, now, requires=requires, step=step)
         steps = ticket.submitted.relax
         if step < len(steps):

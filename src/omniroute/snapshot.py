@@ -23,8 +23,6 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from omniroute.codec import (
     Decoder,
     encode_conversation,
@@ -455,16 +453,11 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
     seq = record["number"]
     order = group.order(submitted.priority, enqueued_at, seq)
     ticket = Ticket(submitted, seq, enqueued_at, None, order)  # type: ignore[arg-type]
-    ticket.group = group.id
     ticket.groups = record["groups"]
-    ticket.step = record["step"]
+    ticket.moved(group=group.id, step=record["step"])
     ticket.entered_at = record["entered_at"]
     ticket.declined = record["declined"]
-    requires = ticket.requirement_at(ticket.step)
-    if submitted.group != group.id or submitted.requires != requires:
-        ticket.conversation = attrs.evolve(submitted, group=group.id, requires=requires)
-    requirement = ticket.conversation.requirement
-    ticket.line = router._room.line_for(ticket.groups, ticket.channel, requirement)
+    ticket.line = router._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
     ticket.state = record["state"]
     ticket.assigned_at = record["assigned_at"]
     if ticket.state is OFFERED:

@@ -37,9 +37,9 @@ class Ticket:
     """
 
     __slots__ = (
+        "_current",
         "assigned_at",
         "channel",
-        "conversation",
         "declined",
         "enqueued_at",
         "entered_at",
@@ -51,6 +51,7 @@ class Ticket:
         "offered_at",
         "offers",
         "operator",
+        "requirement",
         "seq",
         "state",
         "step",
@@ -66,7 +67,8 @@ class Ticket:
         order: tuple[int, float, int],
     ) -> None:
         self.submitted = conversation
-        self.conversation = conversation
+        self._current: Conversation | None = conversation
+        self.requirement = conversation.requirement  # the current one: it picks the line
         self.id = conversation.id
         self.group = conversation.group
         self.groups: tuple[str, ...] = (conversation.group,)
@@ -85,6 +87,35 @@ class Ticket:
         self.offers: dict[str, OperatorState] = NO_OFFERS
         self.offered_at = 0.0
         self.declined: frozenset[str] = NOBODY  # who rejected it or let it expire
+
+    @property
+    def conversation(self) -> Conversation:
+        """Its current form, built when first asked after an overflow or a
+        relaxation step: most steps fire deep in a queue, where nobody asks."""
+        current = self._current
+        if current is None:
+            submitted = self.submitted
+            step = self.step
+            current = self._current = submitted.routed(
+                group=None if self.group == submitted.group else self.group,
+                requires=None if step == 0 else submitted.relax[step - 1].requires,
+            )
+        return current
+
+    @conversation.setter
+    def conversation(self, value: Conversation) -> None:
+        self._current = value
+        self.requirement = value.requirement
+
+    def moved(self, group: str | None = None, step: int | None = None) -> None:
+        """It overflowed to ``group`` or reached relaxation ``step``."""
+        if group is not None:
+            self.group = group
+        if step is not None:
+            self.step = step
+            if step:
+                self.requirement = self.submitted.relax[step - 1].requirement
+        self._current = None
 
     @property
     def order(self) -> tuple[int, float, int]:
