@@ -1038,10 +1038,11 @@ class Router:
             best_key = None
             for line in lines:
                 key = line.first
+                # Compare keys first: cheaper than asking the capacity.
                 if (
                     key is not None
-                    and op.fits(line.channel)
                     and (best_key is None or key < best_key)
+                    and op.fits(line.channel)
                 ):
                     best, best_key = line, key
             if best is None:
@@ -1271,9 +1272,11 @@ class Router:
         """Apply the relaxation steps that are due."""
         timers = self._relax_timers
         while timers and timers[0][0] <= now:
-            timer = heapq.heappop(timers)
-            if self._live(timer, now):
-                self._fire(timer, now, events)
+            ticket = heapq.heappop(timers)[5]
+            if ticket.state is QUEUED:
+                step = ticket.due_step(now)
+                if step > ticket.step:
+                    self._relax(ticket, step, now, events)
 
     def _live(self, timer: Timer, now: float) -> bool:
         """Whether the timer still applies to its ticket as it is now."""
@@ -1297,7 +1300,7 @@ class Router:
     def _fire(self, timer: Timer, now: float, events: list[Event]) -> None:
         _, kind, _, _, _, ticket, subject, _ = timer
         if kind == RELAX:
-            self._relax(ticket, now, events)
+            self._relax(ticket, ticket.due_step(now), now, events)
         elif kind == OVERFLOW:
             self._escalate(ticket, "after", now, events)
         elif kind == OFFER:
@@ -1307,9 +1310,8 @@ class Router:
             self._record_requeued(ticket, subject, now, events)
             self._back_in_line(ticket, now, events)
 
-    def _relax(self, ticket: Ticket, now: float, events: list[Event]) -> None:
-        """Move a waiting ticket to the line of its now-due relaxation step."""
-        step = ticket.due_step(now)
+    def _relax(self, ticket: Ticket, step: int, now: float, events: list[Event]) -> None:
+        """Move a waiting ticket to the line of relaxation ``step``, now due."""
         room = self._room
         ticket.moved(step=step)
         # Same groups and channel: only the line changes, not the counts.
