@@ -101,7 +101,7 @@ from omniroute import (
 )
 from omniroute.strategies import LeastLoaded, SkillBased, Strategy
 from omniroute.testing import FakeClock
-from report import num, print_header, progress
+from report import markdown, num, print_header, progress
 
 # -- the workload ------------------------------------------------------------------
 
@@ -551,23 +551,6 @@ def run_offer_row(n: int, plan: Plan) -> OfferRow:
 
 
 # -- reporting -----------------------------------------------------------------------
-
-
-def markdown(head: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) -> str:
-    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = [
-            cell.ljust(w) if i in left else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    # a markdown rule: text left-aligned, numbers right-aligned
-    rule = "|".join(
-        "-" * (w + 2) if i in left else "-" * (w + 1) + ":" for i, w in enumerate(widths)
-    )
-    return "\n".join([line(head), f"|{rule}|", *(line(cells) for cells in body)])
 
 
 def table(rows: list[Row]) -> str:

@@ -67,7 +67,7 @@ from typing import Any
 from naive import NaiveRouter
 from omniroute import Assigned, Capacity, Conversation, Event, Group, Operator, Router, Status
 from omniroute.strategies import LeastLoaded, LongestIdle, RoundRobin, SkillBased, Strategy
-from report import num, print_header, progress
+from report import markdown, num, print_header, progress
 
 # -- the workload ------------------------------------------------------------------
 
@@ -485,21 +485,7 @@ def table(rows: list[Row]) -> str:
         )
         for row in rows
     ]
-    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
-    left = {0}
-
-    def line(cells: Sequence[str]) -> str:
-        padded = [
-            cell.ljust(w) if i in left else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    # a markdown rule: strategy left-aligned, numbers right-aligned
-    rule = "|".join(
-        "-" * (w + 2) if i in left else "-" * (w + 1) + ":" for i, w in enumerate(widths)
-    )
-    return "\n".join([line(head), f"|{rule}|", *(line(cells) for cells in body)])
+    return markdown(head, body, {0})
 
 
 def goals(rows: list[Row]) -> list[str]:

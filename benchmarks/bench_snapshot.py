@@ -82,7 +82,7 @@ from omniroute import (
 from omniroute import journal as journal_module
 from omniroute import snapshot as snapshots
 from omniroute.strategies import LeastLoaded
-from report import num, print_header, progress
+from report import markdown, num, print_header, progress
 
 # -- the workload ------------------------------------------------------------------
 
@@ -486,18 +486,7 @@ Row = tuple[str, Callable[[Measured], str]]
 def table(rows: Sequence[Row], results: Sequence[Measured]) -> str:
     head = ("", *(f"{num(m.operators)} ops / {num(m.waiting)} waiting" for m in results))
     body = [(label, *(cell(m) for m in results)) for label, cell in rows]
-    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = [
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    # a markdown rule: labels left-aligned, numbers right-aligned
-    rule = "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths))
-    return "\n".join([line(head), f"|{rule}|", *(line(cells) for cells in body)])
+    return markdown(head, body, {0})
 
 
 SAVE_LOAD: tuple[Row, ...] = (

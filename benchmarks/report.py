@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Sequence
 
 import omniroute
 
@@ -40,3 +41,21 @@ def print_header(title: str, quick: bool) -> None:
     print(f"omniroute {omniroute.__version__}")
     print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on")
     print(f"{platform.platform()}, {cpu_name()}, {os.cpu_count()} logical CPUs")
+
+
+def markdown(head: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) -> str:
+    """A markdown table; the columns in ``left`` are left-aligned, the others
+    (numbers) right-aligned."""
+    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            cell.ljust(w) if i in left else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "|".join(
+        "-" * (w + 2) if i in left else "-" * (w + 1) + ":" for i, w in enumerate(widths)
+    )
+    return "\n".join([line(head), f"|{rule}|", *(line(cells) for cells in body)])
