@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from omniroute import Conversation, FrozenMappingError, JournalError, SnapshotError
 from omniroute.codec import Decoder
-from omniroute.errors import ConfigurationError, NoRoute, UnknownGroup, ValidationError
+from omniroute.errors import ConfigurationError, NoRoute, UnknownGroup
 from omniroute.rules import (
     Condition,
     Eq,
@@ -30,19 +30,6 @@ from omniroute.rules import (
     Rules,
     decode_rules,
     encode_rules,
-)
-
-
-def _accepts_empty_group() -> bool:
-    try:
-        Conversation("probe", channel="chat", group="")
-    except ValidationError:
-        return False
-    return True
-
-
-needs_empty_group = pytest.mark.skipif(
-    not _accepts_empty_group(), reason="Conversation does not accept group='' yet"
 )
 
 
@@ -400,7 +387,6 @@ class TestRules:
         """No rules, only a default."""
         assert Rules([], default="support").apply(conv()).group == "support"
 
-    @needs_empty_group
     def test_a_conversation_without_a_group_gets_one(self) -> None:
         """The Router's case: a conversation submitted with ``group=""``."""
         assert self.RULES.apply(conv(group="", metadata={"topic": "invoice"})).group == "billing"

@@ -25,19 +25,6 @@ from omniroute.triage import (
     WalkNotFinished,
 )
 
-
-def _accepts_empty_group() -> bool:
-    try:
-        Conversation("probe", channel="chat", group="")
-    except ValidationError:
-        return False
-    return True
-
-
-needs_empty_group = pytest.mark.skipif(
-    not _accepts_empty_group(), reason="Conversation does not accept group='' yet"
-)
-
 MENU = Menu(
     [
         Node(
@@ -444,7 +431,6 @@ class TestConversation:
         with pytest.raises(ValidationError, match="id must be a non-empty string"):
             MENU.walk(["2"]).conversation("", "chat")
 
-    @needs_empty_group
     def test_a_leaf_for_the_rules_leaves_the_group_empty(self) -> None:
         """The rules then choose from the leaf's metadata."""
         conversation = MENU.walk(["Something else"]).conversation("c1", "chat")
