@@ -206,8 +206,23 @@ def _value_set(values: tuple[Any, ...]) -> frozenset[tuple[int, Any]]:
     return frozenset(_scalar_key(v) for v in values)
 
 
-@attrs.frozen(init=False)
-class In(Condition):
+@attrs.frozen(init=False, repr=False)
+class _Members(Condition):
+    """A condition on membership in a set of ``values``: ``O(1)`` whatever its size."""
+
+    values: tuple[JSONScalar, ...] = attrs.field(eq=_scalars_key)
+    _keys: frozenset[tuple[int, Any]] = attrs.field(eq=False, repr=False)
+
+    def __init__(self, *values: JSONScalar) -> None:
+        _check_values(type(self).__name__, values)
+        self.__attrs_init__(values, _value_set(values))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self.values))})"
+
+
+@attrs.frozen(init=False, repr=False)
+class In(_Members):
     """Equal to one of ``values``. Costs O(1) whatever the number of values.
 
     >>> (In("de", "fr").holds("fr"), In("de", "fr").holds("en"))
@@ -215,23 +230,14 @@ class In(Condition):
     """
 
     op: ClassVar[str] = "in"
-    values: tuple[JSONScalar, ...] = attrs.field(eq=_scalars_key)
-    _keys: frozenset[tuple[int, Any]] = attrs.field(eq=False, repr=False)
-
-    def __init__(self, *values: JSONScalar) -> None:
-        _check_values(type(self).__name__, values)
-        self.__attrs_init__(values, _value_set(values))
 
     def holds(self, value: Any) -> bool:
         kind = _kind(value)
         return kind != _OTHER and (kind, value) in self._keys
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(map(repr, self.values))})"
 
-
-@attrs.frozen(init=False)
-class NotIn(Condition):
+@attrs.frozen(init=False, repr=False)
+class NotIn(_Members):
     """Present and equal to none of ``values``. Costs O(1).
 
     >>> (NotIn("de", "fr").holds("en"), NotIn("de", "fr").holds("de"))
@@ -239,19 +245,10 @@ class NotIn(Condition):
     """
 
     op: ClassVar[str] = "not_in"
-    values: tuple[JSONScalar, ...] = attrs.field(eq=_scalars_key)
-    _keys: frozenset[tuple[int, Any]] = attrs.field(eq=False, repr=False)
-
-    def __init__(self, *values: JSONScalar) -> None:
-        _check_values(type(self).__name__, values)
-        self.__attrs_init__(values, _value_set(values))
 
     def holds(self, value: Any) -> bool:
         kind = _kind(value)
         return kind == _OTHER or (kind, value) not in self._keys
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(map(repr, self.values))})"
 
 
 def _check_values(name: str, values: tuple[Any, ...]) -> None:
@@ -624,7 +621,7 @@ class Rules:
 
 
 def _encode_condition(condition: Condition) -> dict[str, Any]:
-    if isinstance(condition, (In, NotIn)):
+    if isinstance(condition, _Members):
         return {"op": condition.op, "values": list(condition.values)}
     if isinstance(condition, (Exists, Missing)):
         return {"op": condition.op}
