@@ -10,10 +10,6 @@ batches alternating, and the ratio of the policies Router's time to the plain on
   (every other one) or nothing; the groups have no policies;
 * *rules only*: the same conversations submitted with ``group=""``; group
   selection rules (``Router.set_rules``) choose the group from their metadata;
-* *steps not due*: as *policies*, but the relaxation steps fall due long after
-  anyone is served (and conversations require level 1, so everyone may serve):
-  the cost of the policies' machinery — rules, timers, aging, overflow — without
-  the work of relaxing;
 * *policies*: rules choose the group; every conversation relaxes its required
   skills twice as it waits (``Relaxation``); the groups age priorities and
   overflow to a general group after a wait (``Overflow``).
@@ -164,9 +160,6 @@ RULES = Rules(
     default=GENERAL,
 )
 RELAX = {skill: (Relaxation(30, {skill: 1}), Relaxation(60, {})) for skill in SOURCES}
-# The same steps, due long after anyone is served: the policies' machinery without
-# their events.
-RELAX_LATE = {skill: (Relaxation(3000, {skill: 1}), Relaxation(6000, {})) for skill in SOURCES}
 
 
 def make_team(count: int) -> list[Operator]:
@@ -219,7 +212,6 @@ class Pools:
     plain: list[Conversation]  # names its group
     rules: list[Conversation]  # the same, with group=""
     policies: list[Conversation]  # group="", relaxes twice
-    late: list[Conversation]  # the same, with steps nobody waits long enough for
     groups: dict[str, list[str]]  # pool → the group each arrival should go to
 
 
@@ -235,18 +227,15 @@ def make_pools(count: int) -> Pools:
         rules.append(Conversation(f"c{i}", channel, "", requires=requires, metadata=metadata))
     rng = random.Random("policies")
     policies: list[Conversation] = []
-    late: list[Conversation] = []
     loaded = rng.choices(list(POLICY_SHARES), weights=list(POLICY_SHARES.values()), k=count)
     for i, group in enumerate(loaded):
         metadata, channel, skill = _attributes(rng, group)
-        # Level 1 when the steps never fall due, so that every operator may serve.
-        for pool, level, relax in ((policies, 3, RELAX[skill]), (late, 1, RELAX_LATE[skill])):
-            pool.append(
-                Conversation(
-                    f"c{i}", channel, "", requires={skill: level}, relax=relax, metadata=metadata
-                )
+        policies.append(
+            Conversation(
+                f"c{i}", channel, "", requires={skill: 3}, relax=RELAX[skill], metadata=metadata
             )
-    return Pools(plain, rules, policies, late, {"rules": team, "policies": loaded})
+        )
+    return Pools(plain, rules, policies, {"rules": team, "policies": loaded})
 
 
 def check_rules(pools: Pools, count: int = 5_000) -> int:
@@ -270,7 +259,6 @@ class Variant:
 VARIANTS = (
     Variant("plain", plain_groups, None, lambda pools: pools.plain),
     Variant("rules only", plain_groups, RULES, lambda pools: pools.rules),
-    Variant("steps not due", policy_groups, RULES, lambda pools: pools.late),
     Variant("policies", policy_groups, RULES, lambda pools: pools.policies),
 )
 
@@ -559,7 +547,6 @@ def table(rows: list[Row]) -> str:
         "operators",
         "plain µs/decision",
         "rules only µs/decision",
-        "steps not due µs/decision",
         "policies µs/decision",
         "ratio (policies/plain)",
         "Relaxed per decision",
@@ -571,7 +558,6 @@ def table(rows: list[Row]) -> str:
             num(row.operators),
             f"{row.us['plain']:.2f}",
             f"{row.us['rules only']:.2f}",
-            f"{row.us['steps not due']:.2f}",
             f"{row.us['policies']:.2f}",
             f"{row.ratio:.2f}x",
             f"{row.counts.relaxed / row.timed:.2f}",
@@ -629,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("plain: explicit groups; rules only: group='' and 8 rules + default; policies: rules,")
     print(
         "2 relaxation steps per conversation (30 s, 60 s), aging, overflow to general "
-        "after 120/60/40 s; steps not due: the same with steps at 3000 s and 6000 s."
+        "after 120/60/40 s."
     )
     print(
         f"Timing: {num(plan.settle)} untimed steps, then batches of {plan.batch} steps "
