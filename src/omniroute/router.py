@@ -519,8 +519,9 @@ class Router:
         else:
             position = room.push(ticket)
             self._record(events, Queued, ticket, now, position=position)
-            self._schedule_waiting(ticket)
-            self._on_arrival(ticket, now, events)
+            if group.overflow is not None or conversation.relax:  # the policies' timers
+                self._schedule_waiting(ticket)
+                self._on_arrival(ticket, now, events)
         return self._emit(events)
 
     def _announce_submit(self, conversation: Conversation, events: list[Event], now: float) -> None:
@@ -1085,6 +1086,9 @@ class Router:
         op.free = free
 
     def _count_live(self, ticket: Ticket, delta: int) -> None:
+        if len(ticket.groups) == 1:  # the usual case, without a loop
+            self._live_in_group[ticket.group] += delta
+            return
         for group in ticket.groups:
             self._live_in_group[group] += delta
 
