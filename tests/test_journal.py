@@ -30,6 +30,7 @@ from omniroute import (
     Status,
     StatusChanged,
     Submitted,
+    Ticked,
 )
 from omniroute.events import EVENT_TYPES
 from omniroute.journal import CALLS
@@ -269,3 +270,15 @@ def test_fuzz_a_corrupt_journal_raises_journal_error_or_replays_soundly(
     except JournalError:
         return
     check_invariants(router)
+
+
+def test_a_recorded_tick_that_finds_nothing_due_is_refused() -> None:
+    """A ``Ticked`` with no timer behind it would make replay produce nothing: it
+    must fail, not loop forever."""
+    clock = FakeClock()
+    router = Router(clock=clock)
+    router.add_group(Group("g"))
+    snapshot = router.snapshot()
+    forged = Ticked(seq=router._event_seq + 1, time=1.0)
+    with pytest.raises(JournalError, match="replay gives no events"):
+        Router.replay(snapshot, [forged], clock=clock)

@@ -135,6 +135,12 @@ def replay(
             raise JournalError(
                 f"event seq {event.seq} ({type(event).__name__}) cannot be replayed: {exc}"
             ) from exc
+        if not produced:
+            # A recorded call always produced its own first event: this one did nothing.
+            raise JournalError(
+                f"journal diverges at seq {event.seq}: it recorded {event!r}, replay gives "
+                "no events; was it written with other strategies or another version?"
+            )
         recorded = pending[i : i + len(produced)]
         for was, now in zip(recorded, produced, strict=False):
             if was != now:
