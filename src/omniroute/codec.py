@@ -64,6 +64,16 @@ def encode_conversation(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "discipline": "fifo",
+    "aging": None,
+    "overflow": None,
+    "offers": None,
+    "keep_on_leave": 0.0,
+}
+"""The settings of a group without policies: what data older than them means."""
+
+
 def encode_group_settings(group: Group) -> dict[str, Any]:
     """A group's policies (everything but its id and strategy)."""
     overflow = group.overflow

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from omniroute.codec import Decoder, encode_conversation, encode_operator
+from omniroute.codec import DEFAULT_SETTINGS, Decoder, encode_conversation, encode_operator
 from omniroute.errors import JournalError
 from omniroute.model import Conversation, Operator, Status
 from omniroute.rules import Rules, decode_rules, encode_rules
@@ -351,15 +351,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
 """Every concrete event type, by name."""
 
 # Fields added after the first release: journals written before them still read.
-_FIELD_DEFAULTS: dict[str, Any] = {
-    "settings": {
-        "discipline": "fifo",
-        "aging": None,
-        "overflow": None,
-        "offers": None,
-        "keep_on_leave": 0.0,
-    },
-}
+_FIELD_DEFAULTS: dict[str, Any] = {"settings": DEFAULT_SETTINGS}
 
 _FIELD_READERS: dict[str, Any] = {
     "seq": Decoder.integer,

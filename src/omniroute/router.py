@@ -79,6 +79,11 @@ if TYPE_CHECKING:
 __all__ = ["Router"]
 
 
+def _wanted(group: Group) -> int:
+    """How many operators one routing decision looks for in ``group``."""
+    return group.offers.ring if group.offers is not None else 1
+
+
 def _debug_enabled(logger: Any) -> bool:
     is_enabled_for = getattr(logger, "is_enabled_for", None)
     return bool(is_enabled_for(logging.DEBUG)) if is_enabled_for is not None else True
@@ -497,11 +502,10 @@ class Router:
         line = room.find(groups, channel, conversation.requirement)
         # A non-empty line proves nobody free may take this line: skip the search.
         # The search runs before anything changes, in case a host strategy raises.
-        offers = group.offers
         picks = (
             []
             if line is not None and line.size
-            else self._pick(groups, conversation, (), offers.ring if offers else 1)
+            else self._pick(groups, conversation, (), _wanted(group))
         )
         if line is None:
             line = room.line_for(groups, channel, conversation.requirement)
@@ -514,14 +518,7 @@ class Router:
         self._live_in_group[group.id] += 1
         if not events:
             self._announce_submit(conversation, events, now)
-        if picks:
-            self._give(ticket, picks, now, events)
-        else:
-            position = room.push(ticket)
-            self._record(events, Queued, ticket, now, position=position)
-            if group.overflow is not None or conversation.relax:  # the policies' timers
-                self._schedule_waiting(ticket)
-                self._on_arrival(ticket, now, events)
+        self._arrive(ticket, picks, now, events)
         return self._emit(events)
 
     def _announce_submit(self, conversation: Conversation, events: list[Event], now: float) -> None:
@@ -726,15 +723,9 @@ class Router:
             requires=None if requires is None else conversation.requires,
             priority=priority,
         )
-        offers = group.offers
-        picks = self._pick(ticket.groups, conversation, (), offers.ring if offers else 1)
-        if picks:
-            self._give(ticket, picks, now, events)
-        else:
-            position = self._place(ticket)
-            self._record(events, Queued, ticket, now, position=position)
-            self._schedule_waiting(ticket)
-            self._on_arrival(ticket, now, events)
+        picks = self._pick(ticket.groups, conversation, (), _wanted(group))
+        ticket.line = self._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
+        self._arrive(ticket, picks, now, events)
         self._fill(bot, now, events)
         self._reindex(bot)
         return self._emit(events)
@@ -947,6 +938,24 @@ class Router:
                 if close is not None:
                     close()
         return picks
+
+    def _arrive(
+        self,
+        ticket: Ticket,
+        picks: list[tuple[OperatorState, str]],
+        now: float,
+        events: list[Event],
+    ) -> None:
+        """A conversation arrives in its group (submitted or handed off): give it to
+        ``picks``, else queue it in ``ticket.line`` and start its policies' timers."""
+        if picks:
+            self._give(ticket, picks, now, events)
+            return
+        position = self._room.push(ticket)
+        self._record(events, Queued, ticket, now, position=position)
+        if self._groups[ticket.group].overflow is not None or ticket.submitted.relax:
+            self._schedule_waiting(ticket)
+            self._on_arrival(ticket, now, events)
 
     def _give(
         self,
@@ -1175,8 +1184,7 @@ class Router:
         # Only a line's head can go; behind an older head nobody is free anyway.
         if ticket.state is not QUEUED or line.head() is not ticket:
             return
-        offers = self._groups[ticket.group].offers
-        want = offers.ring if offers else 1
+        want = _wanted(self._groups[ticket.group])
         picks = self._pick(ticket.groups, ticket.conversation, ticket.declined, want)
         if picks:
             self._room.pop_head(line)
@@ -1264,13 +1272,18 @@ class Router:
     def _schedule_waiting(self, ticket: Ticket, *, relax: bool = True) -> None:
         """The timers of a conversation that (again) waits: its next relaxation
         step and its group's overflow after a wait."""
-        steps = ticket.submitted.relax
-        if relax and ticket.step < len(steps):
-            self._schedule(ticket.enqueued_at + steps[ticket.step].after, RELAX, ticket)
+        if relax:
+            self._schedule_relax(ticket)
         overflow = self._groups[ticket.group].overflow
         if overflow is not None and overflow.after is not None:
             due = ticket.entered_at + overflow.after
             self._schedule(due, OVERFLOW, ticket, ticket.group, ticket.entered_at)
+
+    def _schedule_relax(self, ticket: Ticket) -> None:
+        """The timer of the ticket's next relaxation step, if it has one left."""
+        steps = ticket.submitted.relax
+        if ticket.step < len(steps):
+            self._schedule(ticket.enqueued_at + steps[ticket.step].after, RELAX, ticket)
 
     def _catch_up(self, now: float, events: list[Event]) -> None:
         """Apply the relaxation steps that are due."""
@@ -1322,9 +1335,7 @@ class Router:
         room.move(ticket, room.line_for(ticket.groups, ticket.channel, ticket.requirement))
         requires = ticket.requirement_at(step)
         self._record(events, Relaxed, ticket, now, requires=requires, step=step)
-        steps = ticket.submitted.relax
-        if step < len(steps):
-            self._schedule(ticket.enqueued_at + steps[step].after, RELAX, ticket)
+        self._schedule_relax(ticket)
         self._route_waiting(ticket, now, events)
 
     def _expire(self, ticket: Ticket, now: float, events: list[Event]) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from omniroute.codec import (
+    DEFAULT_SETTINGS,
     Decoder,
     encode_conversation,
     encode_group_settings,
@@ -174,13 +175,6 @@ def parse(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
 
 def _from_v1(data: Mapping[str, Any]) -> Mapping[str, Any]:
     """A version 1 snapshot in version 2's shape: no policies, no offers."""
-    defaults = {
-        "discipline": "fifo",
-        "aging": None,
-        "overflow": None,
-        "offers": None,
-        "keep_on_leave": 0.0,
-    }
 
     def each(key: str, extra: Callable[[Any], dict[str, Any]]) -> Any:
         items = data.get(key)
@@ -203,7 +197,7 @@ def _from_v1(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return {
         **data,
         "rules": None,
-        "groups": each("groups", lambda _: {"settings": defaults}),
+        "groups": each("groups", lambda _: {"settings": DEFAULT_SETTINGS}),
         "operators": each("operators", lambda _: {"missed": 0}),
         "conversations": each("conversations", conversation_defaults),
     }
