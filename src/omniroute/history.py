@@ -484,13 +484,17 @@ class History:
             customers[customer] = records
             history._size += len(records)
         # Apply the limits: nothing to do for data saved under the same ones.
+        trimmed: list[Record] = []
         for records in customers.values():
-            while len(records) > history._per_customer:
-                history._drop(records.pop(0))
+            if len(records) > history._per_customer:
+                trimmed += records[: -history._per_customer]
+                del records[: -history._per_customer]
         limit = history._max_customers
         while limit is not None and len(customers) > limit:
-            for record in customers.popitem(last=False)[1]:
-                history._drop(record)
+            trimmed += customers.popitem(last=False)[1]
+        for record in trimmed:  # not queued for expiry yet: simply let go
+            record.customer = None
+        history._size -= len(trimmed)
         if history._ended is not None:
             ended = [r for rs in customers.values() for r in rs if r.ended_at is not None]
             ended.sort(key=_ended_at)  # stable: ties in encoding order
