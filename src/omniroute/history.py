@@ -341,6 +341,7 @@ class History:
         cutoff = now - self._max_age
         customers = self._customers
         dropped = 0
+        # Records in the queue have ended: ended_at is a float, whatever mypy knows.
         while ended and ended[0].ended_at <= cutoff:  # type: ignore[operator]
             record = ended.popleft()
             customer = record.customer
@@ -435,12 +436,14 @@ class History:
         field raises ``fail(path, reason)``, with a path such as
         ``history.customers[3].visits[0].channel``.
 
-        Returns the store and its live records by conversation id, for the Router to
-        put back on its tickets (a live conversation whose entry had already been
-        forgotten has none: its ticket keeps no record). Data beyond ``limits``
-        (saved under larger ones) is trimmed as :meth:`start` would: oldest entries,
-        least recently active customers. Entries older than ``max_age`` stay until the
-        next :meth:`expire`. Cost ``O(entries log entries)``.
+        Returns the store and the live records it read, by conversation id, for the
+        Router to put back on its tickets. A live conversation whose entry the store
+        had forgotten before it was encoded is not in the data: its ticket keeps no
+        record. Data beyond ``limits`` (saved under larger ones) is trimmed as
+        :meth:`start` would: oldest entries, least recently active customers; a live
+        record trimmed so is still returned, no longer kept, so telling it things
+        stays harmless. Entries older than ``max_age`` stay until the next
+        :meth:`expire`. Cost ``O(entries log entries)``.
         """
         history = cls(limits)
         live: dict[str, Record] = {}
