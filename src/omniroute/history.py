@@ -282,7 +282,8 @@ class History:
         ``max_customers`` (only starting a conversation makes a customer active).
 
         Returns the record the Router tells about the conversation from now on.
-        Cost ``O(1)`` (eviction shifts at most ``per_customer`` pointers).
+        Cost amortised ``O(1)``: eviction shifts at most ``per_customer`` pointers,
+        and now and then compacts the expiry queue.
         """
         record = Record(customer_id, conversation_id, channel, group, now)
         customers = self._customers
