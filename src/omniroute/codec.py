@@ -14,20 +14,35 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import attrs
+
 from omniroute.capacity import Capacity
 from omniroute.errors import OmnirouteError, ValidationError
 from omniroute.model import Conversation, Group, Operator, Status
-from omniroute.policy import Discipline, Offers, Overflow, Relaxation
+from omniroute.estimate import WaitEstimates
+from omniroute.history import HistoryLimits
+from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 
 __all__ = [
     "Decoder",
+    "RouterConfig",
     "encode_capacity",
+    "encode_config",
     "encode_conversation",
     "encode_group_settings",
     "encode_operator",
 ]
 
 T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class RouterConfig:
+    """The Router-wide settings :meth:`~omniroute.Router.configure` sets."""
+
+    history: HistoryLimits | None = HistoryLimits()
+    position_updates: PositionUpdates | None = None
+    wait_estimates: WaitEstimates = WaitEstimates()
 
 
 def encode_capacity(capacity: Capacity) -> dict[str, Any]:
@@ -59,6 +74,8 @@ def encode_conversation(conversation: Conversation) -> dict[str, Any]:
         "priority": conversation.priority,
         "requires": dict(conversation.requires),
         "relax": [{"after": r.after, "requires": dict(r.requires)} for r in conversation.relax],
+        "prefer_operator": conversation.prefer_operator,
+        "prefer_wait": conversation.prefer_wait,
         "created_at": conversation.created_at,
         "metadata": dict(conversation.metadata),
     }
@@ -70,14 +87,22 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "overflow": None,
     "offers": None,
     "keep_on_leave": 0.0,
+    "affinity": None,
+    "release_held_after": {},
 }
 """The settings of a group without policies: what data older than them means."""
+
+
+def _seconds_or_forever(seconds: float) -> float | None:
+    # JSON has no infinity: "forever" is null.
+    return seconds if math.isfinite(seconds) else None
 
 
 def encode_group_settings(group: Group) -> dict[str, Any]:
     """A group's policies (everything but its id and strategy)."""
     overflow = group.overflow
     offers = group.offers
+    affinity = group.affinity
     return {
         "discipline": group.discipline.value,
         "aging": group.aging,
@@ -93,8 +118,38 @@ def encode_group_settings(group: Group) -> dict[str, Any]:
         "offers": None
         if offers is None
         else {"timeout": offers.timeout, "ring": offers.ring, "away_after": offers.away_after},
-        # JSON has no infinity: "forever" is null.
-        "keep_on_leave": group.keep_on_leave if math.isfinite(group.keep_on_leave) else None,
+        "keep_on_leave": _seconds_or_forever(group.keep_on_leave),
+        "affinity": None
+        if affinity is None
+        else {
+            "within": _seconds_or_forever(affinity.within),
+            "wait": _seconds_or_forever(affinity.wait),
+        },
+        "release_held_after": dict(group.release_held_after),
+    }
+
+
+def encode_config(config: RouterConfig) -> dict[str, Any]:
+    """The Router-wide settings (:meth:`~omniroute.Router.configure`) as plain data."""
+    history, updates, estimates = config.history, config.position_updates, config.wait_estimates
+    return {
+        "history": None
+        if history is None
+        else {
+            "per_customer": history.per_customer,
+            "max_age": history.max_age,
+            "max_customers": history.max_customers,
+        },
+        "position_updates": None
+        if updates is None
+        else {"places": updates.places, "seconds": updates.seconds},
+        "wait_estimates": {
+            "window": estimates.window,
+            "horizon": estimates.horizon,
+            "min_samples": estimates.min_samples,
+            "handle_time": estimates.handle_time,
+            "smoothing": estimates.smoothing,
+        },
     }
 
 
@@ -208,7 +263,12 @@ class Decoder:
         )
 
     def conversation(self, value: Any, path: str) -> Conversation:
-        data = self.record(value, path, _CONVERSATION_FIELDS, {"relax": []})
+        data = self.record(
+            value,
+            path,
+            _CONVERSATION_FIELDS,
+            {"relax": [], "prefer_operator": None, "prefer_wait": None},
+        )
         metadata = data["metadata"]
         if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
             raise self.fail(f"{path}.metadata", "expected an object with string keys")
@@ -225,6 +285,10 @@ class Decoder:
                 self.relaxation(step, f"{path}.relax[{i}]")
                 for i, step in enumerate(self.items(data["relax"], f"{path}.relax"))
             ],
+            prefer_operator=self.optional(
+                self.text, data["prefer_operator"], f"{path}.prefer_operator"
+            ),
+            prefer_wait=self.optional(self.number, data["prefer_wait"], f"{path}.prefer_wait"),
             created_at=self.optional(self.number, data["created_at"], f"{path}.created_at"),
             metadata=metadata,
         )
@@ -245,7 +309,7 @@ class Decoder:
 
     def group_policies(self, value: Any, path: str) -> dict[str, Any]:
         """Keyword arguments for :class:`~omniroute.Group` from its settings."""
-        data = self.record(value, path, _SETTINGS)
+        data = self.record(value, path, _SETTINGS, DEFAULT_SETTINGS)
         try:
             discipline = Discipline(data["discipline"])
         except ValueError:
@@ -278,17 +342,79 @@ class Decoder:
                 ring=self.integer(o["ring"], f"{at}.ring"),
                 away_after=self.optional(self.integer, o["away_after"], f"{at}.away_after"),
             )
-        keep = self.optional(self.number, data["keep_on_leave"], f"{path}.keep_on_leave")
+        affinity = None
+        if data["affinity"] is not None:
+            at = f"{path}.affinity"
+            a = self.record(data["affinity"], at, ("within", "wait"))
+            affinity = self.build(
+                Affinity,
+                at,
+                within=self.forever(a["within"], f"{at}.within"),
+                wait=self.forever(a["wait"], f"{at}.wait"),
+            )
+        release = data["release_held_after"]
+        if not isinstance(release, Mapping):
+            raise self.fail(f"{path}.release_held_after", f"expected an object, got {_kind(release)}")
         return {
             "discipline": discipline,
             "aging": self.optional(self.number, data["aging"], f"{path}.aging"),
             "overflow": overflow,
             "offers": offers,
-            "keep_on_leave": math.inf if keep is None else keep,
+            "keep_on_leave": self.forever(data["keep_on_leave"], f"{path}.keep_on_leave"),
+            "affinity": affinity,
+            "release_held_after": {
+                self.text(channel, f"{path}.release_held_after"): self.number(
+                    seconds, f"{path}.release_held_after.{channel}"
+                )
+                for channel, seconds in release.items()
+            },
         }
 
+    def forever(self, value: Any, path: str) -> float:
+        """Seconds, where null means forever."""
+        return math.inf if value is None else self.number(value, path)
 
-_SETTINGS = ("discipline", "aging", "overflow", "offers", "keep_on_leave")
+    def config(self, value: Any, path: str) -> RouterConfig:
+        """Router-wide settings, as :func:`encode_config` wrote them."""
+        data = self.record(value, path, ("history", "position_updates", "wait_estimates"))
+        history = updates = None
+        if data["history"] is not None:
+            at = f"{path}.history"
+            h = self.record(data["history"], at, ("per_customer", "max_age", "max_customers"))
+            history = self.build(
+                HistoryLimits,
+                at,
+                per_customer=self.integer(h["per_customer"], f"{at}.per_customer"),
+                max_age=self.optional(self.number, h["max_age"], f"{at}.max_age"),
+                max_customers=self.optional(
+                    self.integer, h["max_customers"], f"{at}.max_customers"
+                ),
+            )
+        if data["position_updates"] is not None:
+            at = f"{path}.position_updates"
+            u = self.record(data["position_updates"], at, ("places", "seconds"))
+            updates = self.build(
+                PositionUpdates,
+                at,
+                places=self.integer(u["places"], f"{at}.places"),
+                seconds=self.number(u["seconds"], f"{at}.seconds"),
+            )
+        at = f"{path}.wait_estimates"
+        fields = ("window", "horizon", "min_samples", "handle_time", "smoothing")
+        e = self.record(data["wait_estimates"], at, fields)
+        estimates = self.build(
+            WaitEstimates,
+            at,
+            window=self.integer(e["window"], f"{at}.window"),
+            horizon=self.number(e["horizon"], f"{at}.horizon"),
+            min_samples=self.integer(e["min_samples"], f"{at}.min_samples"),
+            handle_time=self.number(e["handle_time"], f"{at}.handle_time"),
+            smoothing=self.number(e["smoothing"], f"{at}.smoothing"),
+        )
+        return RouterConfig(history=history, position_updates=updates, wait_estimates=estimates)
+
+
+_SETTINGS = tuple(DEFAULT_SETTINGS)
 _OVERFLOW = ("to", "after", "queue_over", "when_nobody_online", "keep")
 _CONVERSATION_FIELDS = (
     "id",
@@ -298,6 +424,8 @@ _CONVERSATION_FIELDS = (
     "priority",
     "requires",
     "relax",
+    "prefer_operator",
+    "prefer_wait",
     "created_at",
     "metadata",
 )

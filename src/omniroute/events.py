@@ -26,7 +26,9 @@ from omniroute.rules import Rules, decode_rules, encode_rules
 
 __all__ = [
     "Abandoned",
+    "AffinityFallback",
     "Assigned",
+    "Configured",
     "ConversationEvent",
     "Escalated",
     "Event",
@@ -34,6 +36,7 @@ __all__ = [
     "GroupAdded",
     "GroupRemoved",
     "HandedOff",
+    "Held",
     "OfferAccepted",
     "OfferExpired",
     "OfferRejected",
@@ -42,13 +45,17 @@ __all__ = [
     "OperatorAdded",
     "OperatorRemoved",
     "OperatorUpdated",
+    "PositionChanged",
     "Queued",
     "Relaxed",
+    "Released",
     "Requeued",
+    "Resumed",
     "RulesChanged",
     "StatusChanged",
     "Submitted",
     "Ticked",
+    "Transferred",
 ]
 
 
@@ -121,9 +128,17 @@ class Submitted(ConversationEvent):
 
 @attrs.frozen(kw_only=True)
 class Queued(ConversationEvent):
-    """A submitted conversation found nobody free and waits at ``position`` (1-based)."""
+    """A conversation found nobody free and waits at ``position`` (1-based).
+
+    ``for_operator``: it waits for that operator alone (affinity, a resume or a
+    transfer) until they take it or ``AffinityFallback``. ``estimated_wait``:
+    seconds until it is taken, as :meth:`~omniroute.Router.estimated_wait` says
+    (None: nobody ONLINE may take it, so no estimate).
+    """
 
     position: int
+    for_operator: str | None = None
+    estimated_wait: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -228,6 +243,81 @@ class HandedOff(ConversationEvent):
 
 
 @attrs.frozen(kw_only=True)
+class Transferred(ConversationEvent):
+    """The operator holding the conversation (``operator_id``) transferred it: to
+    operator ``to_operator``, to group ``to_group``, or to that operator in that
+    group. Its slot is free; ``Assigned`` (or ``Offered``) or ``Queued`` follows.
+    ``group`` is its group now; ``wait`` is how long it waits for ``to_operator``
+    alone (None: as long as they stay ONLINE or AWAY)."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+    from_group: str
+    to_operator: str | None
+    to_group: str | None
+    wait: float | None
+    reason: str
+    priority: int | None
+
+
+@attrs.frozen(kw_only=True)
+class AffinityFallback(ConversationEvent):
+    """The conversation stops waiting for operator ``operator_id`` alone: anyone
+    eligible may now take it. ``reason``: ``"timeout"`` (they did not free up in
+    time), ``"unavailable"`` (they cannot take it: OFFLINE, unknown, not in its
+    group or without the skills — or not free, with no wait allowed),
+    ``"operator_left"`` (they went OFFLINE, were removed or changed so they cannot
+    take it), ``"escalated"`` (it overflowed to another group)."""
+
+    operator_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Held(ConversationEvent):
+    """The operator (``operator_id``) is waiting on the customer's reply. The
+    conversation keeps its slot until ``Released`` or ``Resumed``."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+
+
+@attrs.frozen(kw_only=True)
+class Released(ConversationEvent):
+    """A held conversation freed its operator's slot: ``reason`` is ``"grace"``
+    (its group's ``release_held_after`` passed) or ``"operator_left"``."""
+
+    operator_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Resumed(ConversationEvent):
+    """The customer wrote again after ``held`` seconds on hold. If the operator
+    (``operator_id``) kept the slot, the conversation is theirs again at once;
+    otherwise ``Assigned`` (back to them, if they can take it) or ``Queued``
+    follows."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+    held: float
+
+
+@attrs.frozen(kw_only=True)
+class PositionChanged(ConversationEvent):
+    """A waiting conversation moved up from ``previous`` to ``position``, with a
+    new ``estimated_wait`` (None: no estimate). Emitted only when the Router is
+    configured with :class:`~omniroute.PositionUpdates`."""
+
+    position: int
+    previous: int
+    estimated_wait: float | None
+
+
+@attrs.frozen(kw_only=True)
 class Finished(ConversationEvent):
     """The operator finished a conversation after handling it ``handle_time`` seconds."""
 
@@ -306,6 +396,16 @@ class RulesChanged(Event):
 
 
 @attrs.frozen(kw_only=True)
+class Configured(Event):
+    """:meth:`~omniroute.Router.configure` set the Router-wide settings, given here
+    in full as plain data (``history``, ``position_updates``, ``wait_estimates``)."""
+
+    starts_call: ClassVar[bool] = True
+
+    config: Mapping[str, Any]
+
+
+@attrs.frozen(kw_only=True)
 class Ticked(Event):
     """:meth:`~omniroute.Router.tick` found timers due; their events follow."""
 
@@ -335,6 +435,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OfferExpired,
         OfferRescinded,
         HandedOff,
+        Transferred,
+        AffinityFallback,
+        Held,
+        Released,
+        Resumed,
+        PositionChanged,
+        Configured,
         Requeued,
         Finished,
         Abandoned,
@@ -351,7 +458,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
 """Every concrete event type, by name."""
 
 # Fields added after the first release: journals written before them still read.
-_FIELD_DEFAULTS: dict[str, Any] = {"settings": DEFAULT_SETTINGS}
+_FIELD_DEFAULTS: dict[str, Any] = {
+    "settings": DEFAULT_SETTINGS,
+    "for_operator": None,
+    "estimated_wait": None,
+}
 
 _FIELD_READERS: dict[str, Any] = {
     "seq": Decoder.integer,
@@ -375,4 +486,11 @@ _FIELD_READERS: dict[str, Any] = {
     "reason": Decoder.text,
     "priority": lambda d, v, p: d.optional(d.integer, v, p),
     "rules": lambda d, v, p: None if v is None else decode_rules(d, v, p),
+    "for_operator": lambda d, v, p: d.optional(d.text, v, p),
+    "to_operator": lambda d, v, p: d.optional(d.text, v, p),
+    "to_group": lambda d, v, p: d.optional(d.text, v, p),
+    "estimated_wait": lambda d, v, p: d.optional(d.number, v, p),
+    "wait": lambda d, v, p: d.optional(d.number, v, p),
+    "held": Decoder.number,
+    "config": lambda d, v, p: (d.config(v, p), dict(v))[1],
 }

@@ -10,6 +10,7 @@ included, or replay fails loudly with :class:`~omniroute.JournalError`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,20 +18,24 @@ from omniroute.codec import Decoder
 from omniroute.errors import JournalError, OmnirouteError
 from omniroute.events import (
     Abandoned,
+    Configured,
     Event,
     Finished,
     GroupAdded,
     GroupRemoved,
     HandedOff,
+    Held,
     OfferAccepted,
     OfferRejected,
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
+    Resumed,
     RulesChanged,
     StatusChanged,
     Submitted,
     Ticked,
+    Transferred,
 )
 from omniroute.model import Group
 from omniroute.snapshot import unknown_strategy
@@ -67,6 +72,26 @@ def _add_group(router: Router, event: GroupAdded, factories: StrategyFactories) 
     return router.add_group(Group(event.group, strategy=factory(), **policies))
 
 
+def _configure(router: Router, event: Configured, _: StrategyFactories) -> list[Event]:
+    config = Decoder(JournalError, f"event seq {event.seq}").config(event.config, "config")
+    return router.configure(
+        history=config.history,
+        position_updates=config.position_updates,
+        wait_estimates=config.wait_estimates,
+    )
+
+
+def _transfer(router: Router, event: Transferred, _: StrategyFactories) -> list[Event]:
+    return router.transfer(
+        event.conversation_id,
+        to_operator=event.to_operator,
+        to_group=event.to_group,
+        wait=math.inf if event.wait is None else event.wait,
+        reason=event.reason,
+        priority=event.priority,
+    )
+
+
 # The call each call-starting event records, re-run with that event's input.
 CALLS: dict[type[Event], Call] = {
     Submitted: lambda router, e, _: router.submit(e.conversation),
@@ -85,6 +110,10 @@ CALLS: dict[type[Event], Call] = {
     ),
     Ticked: lambda router, e, _: router.tick(),
     RulesChanged: lambda router, e, _: router.set_rules(e.rules),
+    Transferred: _transfer,
+    Held: lambda router, e, _: router.hold(e.conversation_id),
+    Resumed: lambda router, e, _: router.resume(e.conversation_id),
+    Configured: _configure,
 }
 
 

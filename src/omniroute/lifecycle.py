@@ -13,7 +13,12 @@ Ended conversations (finished, abandoned) leave the Router and are forgotten.
     OFFERED  ── reject, expire, rescind ─► QUEUED    (when no offer is left)
     ASSIGNED ── requeue ─────────────────► QUEUED    (its operator left)
     ASSIGNED ── handoff ─────────────────► QUEUED    (a bot hands it to people)
-    ASSIGNED ── finish ──────────────────► (ended)
+    ASSIGNED ── transfer ────────────────► QUEUED    (then maybe straight to its target)
+    ASSIGNED ── hold ────────────────────► HELD      (waiting on the customer's reply)
+    HELD     ── resume ──────────────────► ASSIGNED
+    HELD     ── release ─────────────────► RELEASED  (the operator's slot is freed)
+    RELEASED ── resume ──────────────────► QUEUED    (then maybe straight back to them)
+    ASSIGNED, HELD, RELEASED ── finish ──► (ended)
     QUEUED, OFFERED ── abandon ──────────► (ended)
 """
 
@@ -32,10 +37,14 @@ class ConversationState(enum.Enum):
     QUEUED = "queued"
     OFFERED = "offered"
     ASSIGNED = "assigned"
+    HELD = "held"
+    """Waiting on the customer's reply; the operator keeps the slot."""
+    RELEASED = "released"
+    """Waiting on the customer's reply; the operator's slot was freed."""
     ENDED = "ended"
 
 
-QUEUED, OFFERED, ASSIGNED, ENDED = ConversationState
+QUEUED, OFFERED, ASSIGNED, HELD, RELEASED, ENDED = ConversationState
 
 MOVES: dict[tuple[ConversationState, str], ConversationState] = {
     (QUEUED, "assign"): ASSIGNED,
@@ -49,6 +58,13 @@ MOVES: dict[tuple[ConversationState, str], ConversationState] = {
     (ASSIGNED, "finish"): ENDED,
     (ASSIGNED, "requeue"): QUEUED,
     (ASSIGNED, "handoff"): QUEUED,
+    (ASSIGNED, "transfer"): QUEUED,
+    (ASSIGNED, "hold"): HELD,
+    (HELD, "resume"): ASSIGNED,
+    (HELD, "release"): RELEASED,
+    (HELD, "finish"): ENDED,
+    (RELEASED, "resume"): QUEUED,
+    (RELEASED, "finish"): ENDED,
 }
 
 # The calls a host makes, for error messages (the others are the Router's own).
@@ -58,6 +74,9 @@ _HOST_CALLS = {
     "reject": "reject()",
     "finish": "finish()",
     "handoff": "handoff()",
+    "transfer": "transfer()",
+    "hold": "hold()",
+    "resume": "resume()",
 }
 
 

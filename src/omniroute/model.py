@@ -17,6 +17,7 @@ from omniroute._frozen import frozen_levels, frozen_metadata
 from omniroute.capacity import Capacity
 from omniroute.errors import ConfigurationError, ValidationError
 from omniroute.policy import (
+    Affinity,
     Discipline,
     Offers,
     Overflow,
@@ -83,7 +84,10 @@ class Conversation:
     (:meth:`~omniroute.Router.set_rules`). ``priority``: higher goes first.
     ``requires``: skill → minimum level, a hard requirement every strategy honours.
     ``relax``: :class:`~omniroute.Relaxation` steps that loosen ``requires`` as the
-    conversation waits. ``created_at``: when the customer first wrote, if the host
+    conversation waits. ``prefer_operator``: the operator it should go to (a
+    returning customer's own, say); if they cannot take it now it waits for them
+    alone up to ``prefer_wait`` seconds (None: its group's :class:`~omniroute.Affinity`
+    wait, else 60 s). ``created_at``: when the customer first wrote, if the host
     knows (the Router measures waiting from submission). ``metadata`` is the host's
     own and is carried untouched; rules may read it.
 
@@ -100,6 +104,8 @@ class Conversation:
     relax: tuple[Relaxation, ...] = attrs.field(
         default=(), converter=relaxation_tuple, kw_only=True
     )
+    prefer_operator: str | None = attrs.field(default=None, kw_only=True)
+    prefer_wait: float | None = attrs.field(default=None, kw_only=True)
     created_at: float | None = attrs.field(default=None, kw_only=True)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_metadata, kw_only=True)
     requirement: Requirement = attrs.field(init=False, repr=False, eq=False)
@@ -116,6 +122,18 @@ class Conversation:
             raise ValidationError(f"{who}: customer_id must be a string or None")
         if not isinstance(self.priority, int) or isinstance(self.priority, bool):
             raise ValidationError(f"{who}: priority must be an int, got {self.priority!r}")
+        if self.prefer_operator is not None and not (
+            isinstance(self.prefer_operator, str) and self.prefer_operator
+        ):
+            raise ValidationError(f"{who}: prefer_operator must be an operator id or None")
+        wait = self.prefer_wait
+        if wait is not None and not (
+            isinstance(wait, (int, float))
+            and not isinstance(wait, bool)
+            and math.isfinite(wait)
+            and wait >= 0
+        ):
+            raise ValidationError(f"{who}: prefer_wait must be seconds >= 0 or None, got {wait!r}")
         if self.created_at is not None and not isinstance(self.created_at, (int, float)):
             raise ValidationError(f"{who}: created_at must be a number of seconds or None")
         _check_levels(who, "requires", self.requires)
@@ -145,6 +163,8 @@ class Conversation:
         put(copy, "customer_id", self.customer_id)
         put(copy, "priority", self.priority if priority is None else priority)
         put(copy, "relax", self.relax)
+        put(copy, "prefer_operator", self.prefer_operator)
+        put(copy, "prefer_wait", self.prefer_wait)
         put(copy, "created_at", self.created_at)
         put(copy, "metadata", self.metadata)
         if requires is None:
@@ -202,6 +222,10 @@ class Group:
     conversations before they are requeued: 0 requeues at once (default),
     ``math.inf`` leaves them with the operator (messaging work the customer does
     not see queued).
+    ``affinity``: send returning customers back to the operator who last served them.
+    ``release_held_after``: channel → seconds after which a conversation held for
+    the customer's reply (:meth:`~omniroute.Router.hold`) frees its operator's slot;
+    on channels not named it keeps the slot until resumed or finished.
 
     Give each group its own strategy instance: strategies keep per-group indexes.
     """
@@ -215,6 +239,10 @@ class Group:
     overflow: Overflow | None = attrs.field(default=None, kw_only=True)
     offers: Offers | None = attrs.field(default=None, kw_only=True)
     keep_on_leave: float = attrs.field(default=0.0, kw_only=True)
+    affinity: Affinity | None = attrs.field(default=None, kw_only=True)
+    release_held_after: Mapping[str, float] = attrs.field(
+        factory=dict, converter=frozen_metadata, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_id("Group", self.id)
@@ -249,6 +277,20 @@ class Group:
             raise ConfigurationError(
                 f"{who}: keep_on_leave must be seconds >= 0 (math.inf: forever), got {keep!r}"
             )
+        if self.affinity is not None and not isinstance(self.affinity, Affinity):
+            raise ConfigurationError(f"{who}: affinity must be an Affinity or None")
+        for channel, grace in self.release_held_after.items():
+            if not isinstance(channel, str) or not channel:
+                raise ConfigurationError(f"{who}: release_held_after keys must be channels")
+            if not (
+                isinstance(grace, (int, float))
+                and not isinstance(grace, bool)
+                and math.isfinite(grace)
+                and grace >= 0
+            ):
+                raise ConfigurationError(
+                    f"{who}: release_held_after[{channel!r}] must be seconds >= 0, got {grace!r}"
+                )
 
     def order(self, priority: int, enqueued_at: float, seq: int) -> tuple[int, float, int]:
         """The sort key of a conversation waiting in this group; lower goes first.

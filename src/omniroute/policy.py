@@ -7,7 +7,12 @@
   timeouts, Connect's queue transfer);
 * :class:`Offers` — the Router offers work to an operator, who accepts or rejects it,
   instead of assigning it outright (TaskRouter's reservations);
-* :class:`Discipline` — first in, first out, or last in, first out.
+* :class:`Discipline` — first in, first out, or last in, first out;
+* :class:`Affinity` — a returning customer goes back to the operator who last
+  served them, if that operator can take them soon enough (TaskRouter's known-agent
+  routing, Connect's preferred agent);
+* :class:`PositionUpdates` — how often a waiting customer hears that their place in
+  the queue improved.
 
 All are frozen and validated when built: a malformed policy raises
 :class:`~omniroute.ConfigurationError` naming the field.
@@ -27,7 +32,7 @@ from omniroute._frozen import frozen_levels
 from omniroute.errors import ConfigurationError
 from omniroute.skills import Requirement
 
-__all__ = ["Discipline", "Offers", "Overflow", "Relaxation"]
+__all__ = ["Affinity", "Discipline", "Offers", "Overflow", "PositionUpdates", "Relaxation"]
 
 
 def _seconds(owner: str, name: str, value: Any, *, positive: bool, infinite: bool = False) -> None:
@@ -172,3 +177,52 @@ class Offers:
         _count("Offers", "ring", self.ring, 1)
         if self.away_after is not None:
             _count("Offers", "away_after", self.away_after, 1)
+
+
+@attrs.frozen(kw_only=True)
+class Affinity:
+    """Send a returning customer back to the operator who last served them.
+
+    The operator must have served them within ``within`` seconds (``math.inf``: as
+    far back as the Router's customer history goes), still serve the group and have
+    the skills. If they are ONLINE with a free slot, they get the conversation at
+    once; if they are busy or AWAY, it waits for them alone for up to ``wait``
+    seconds (0: only if free now; ``math.inf``: as long as they stay ONLINE or
+    AWAY), then anyone eligible may take it (``AffinityFallback``).
+
+    >>> Affinity(within=3600).wait
+    60.0
+    """
+
+    within: float = 86400.0
+    wait: float = 60.0
+
+    def __attrs_post_init__(self) -> None:
+        _seconds("Affinity", "within", self.within, positive=True, infinite=True)
+        _seconds("Affinity", "wait", self.wait, positive=False, infinite=True)
+
+
+DEFAULT_AFFINITY = Affinity()
+"""What a conversation waits for its operator when its group sets no affinity:
+a resumed conversation and an explicit ``prefer_operator`` use its ``wait``."""
+
+
+@attrs.frozen(kw_only=True)
+class PositionUpdates:
+    """When a waiting conversation hears that it moved up (``PositionChanged``).
+
+    It is told once its place improved by at least ``places`` since it was last
+    told (``Queued`` counts), and never more often than every ``seconds``: a move
+    that comes sooner is told when the time is up (on :meth:`~omniroute.Router.tick`),
+    with the place it has then.
+
+    >>> PositionUpdates(places=5).seconds
+    0.0
+    """
+
+    places: int = 1
+    seconds: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        _count("PositionUpdates", "places", self.places, 1)
+        _seconds("PositionUpdates", "seconds", self.seconds, positive=False)

@@ -24,7 +24,7 @@ import attrs
 from omniroute import journal
 from omniroute import snapshot as snapshots
 from omniroute._logging import library_logger
-from omniroute.codec import encode_group_settings
+from omniroute.codec import RouterConfig, encode_config, encode_group_settings
 from omniroute.errors import (
     CapacityError,
     DuplicateConversation,
@@ -38,9 +38,12 @@ from omniroute.errors import (
     UnknownOperator,
     ValidationError,
 )
+from omniroute.estimate import WaitEstimates, WaitEstimator
 from omniroute.events import (
     Abandoned,
+    AffinityFallback,
     Assigned,
+    Configured,
     ConversationEvent,
     Escalated,
     Event,
@@ -48,6 +51,7 @@ from omniroute.events import (
     GroupAdded,
     GroupRemoved,
     HandedOff,
+    Held,
     OfferAccepted,
     Offered,
     OfferExpired,
@@ -56,16 +60,22 @@ from omniroute.events import (
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
+    PositionChanged,
     Queued,
     Relaxed,
+    Released,
     Requeued,
+    Resumed,
     RulesChanged,
     StatusChanged,
     Submitted,
     Ticked,
+    Transferred,
 )
+from omniroute.history import History, HistoryLimits, Visit
 from omniroute.lifecycle import ConversationState, require
 from omniroute.model import Conversation, Group, Operator, Status
+from omniroute.policy import DEFAULT_AFFINITY, PositionUpdates
 from omniroute.queue import Line, WaitingRoom
 from omniroute.rules import Rules
 from omniroute.skills import meets
@@ -90,17 +100,25 @@ def _debug_enabled(logger: Any) -> bool:
 
 
 _order = attrgetter("order")
+_seq = attrgetter("seq")
 _joined = attrgetter("joined")
 
 QUEUED = ConversationState.QUEUED
 OFFERED = ConversationState.OFFERED
 ASSIGNED = ConversationState.ASSIGNED
+HELD = ConversationState.HELD
+RELEASED = ConversationState.RELEASED
 ONLINE = Status.ONLINE
 AWAY = Status.AWAY
 OFFLINE = Status.OFFLINE
 
 # Timer kinds, in the order timers due at the same moment fire.
-RELAX, OVERFLOW, OFFER, LEAVE = range(4)
+RELAX, OVERFLOW, OFFER, LEAVE, AFFINITY, RELEASE, NOTIFY = range(7)
+
+# What an operator a conversation should go to can do for it (see _reach).
+NOW, LATER, NEVER = range(3)
+
+_KEEP: Any = object()  # configure(): leave this setting as it is
 # A timer: (due, kind, ticket seq, operator joined, push count, ticket, subject, stamp).
 # It fires only if its ticket is still where it was when it was set (``subject`` and
 # ``stamp`` tell), so timers are never cancelled, only found stale. The key before
@@ -152,6 +170,10 @@ class Router:
         self._relax_timers: list[Timer] = []
         self._timers: list[Timer] = []
         self._timer_count = 0
+        self._config = RouterConfig()
+        self._history: History | None = History(self._config.history)  # type: ignore[arg-type]
+        self._estimator = WaitEstimator(self._config.wait_estimates)
+        self._updates: PositionUpdates | None = None
 
     # -- time and events ---------------------------------------------------------
 
@@ -169,6 +191,8 @@ class Router:
         return self._event_seq
 
     def _emit(self, events: list[Event]) -> list[Event]:
+        if self._room.due:
+            self._tell_positions(self._last_time, events)
         if self._on_event is not None:
             for event in events:
                 self._on_event(event)
@@ -296,6 +320,54 @@ class Router:
         self._rules = rules
         return self._emit([RulesChanged(seq=self._seq(), time=self._now(), rules=rules)])
 
+    def configure(
+        self,
+        *,
+        history: HistoryLimits | None = _KEEP,
+        position_updates: PositionUpdates | None = _KEEP,
+        wait_estimates: WaitEstimates = _KEEP,
+    ) -> list[Event]:
+        """Set the Router-wide settings; those not given stay as they are.
+
+        ``history``: how much customer history to keep (None: none). A new limit
+        starts an empty history. ``position_updates``: when waiting conversations
+        hear that they moved up (``PositionChanged``; None, the default: never).
+        ``wait_estimates``: how waits are estimated; a change starts afresh.
+        ``Configured`` carries the settings in full. Cost ``O(q)`` when
+        ``position_updates`` changes, else ``O(1)`` plus the history forgotten.
+        """
+        config = self._config
+        changes: dict[str, Any] = {}
+        for name, value, kind in (
+            ("history", history, HistoryLimits),
+            ("position_updates", position_updates, PositionUpdates),
+            ("wait_estimates", wait_estimates, WaitEstimates),
+        ):
+            if value is _KEEP:
+                continue
+            if not (isinstance(value, kind) or (value is None and name != "wait_estimates")):
+                allowed = kind.__name__ if name == "wait_estimates" else f"{kind.__name__} or None"
+                raise ValidationError(f"configure(): {name} must be {allowed}, got {value!r}")
+            changes[name] = value
+        new = attrs.evolve(config, **changes)
+        if new.history != config.history:
+            self._history = None if new.history is None else History(new.history)
+            for ticket in self._tickets.values():
+                ticket.record = None
+        if new.wait_estimates != config.wait_estimates:
+            self._estimator = WaitEstimator(new.wait_estimates)
+        self._config = new
+        if new.position_updates != config.position_updates:
+            self._updates = new.position_updates
+            self._rewatch()
+        event = Configured(seq=self._seq(), time=self._now(), config=encode_config(new))
+        return self._emit([event])
+
+    @property
+    def config(self) -> RouterConfig:
+        """The Router-wide settings (:meth:`configure`)."""
+        return self._config
+
     @property
     def rules(self) -> Rules | None:
         """The group selection rules, if set."""
@@ -357,8 +429,19 @@ class Router:
         op.replace(operator)
         self._set_definition(op, operator)
         events: list[Event] = [OperatorUpdated(seq=self._seq(), time=now, operator=operator)]
+        # Work waiting for them alone that they may no longer take goes to anyone.
+        gone = [
+            ticket
+            for line in self._room.personal_of(op.id)
+            for ticket in list(line)
+            if self._via(ticket.groups, op) is None
+            or not meets(operator.skills, ticket.requirement)
+        ]
+        for ticket in gone:
+            self._unreserve(ticket, "operator_left", now, events)
         self._fill(op, now, events)
         self._reindex(op)
+        self._route_requeued(gone, now, events)
         if online:
             self._count_online(old_groups - operator.groups, -1, now, events)
         return self._emit(events)
@@ -391,6 +474,7 @@ class Router:
         for group_id in op.operator.groups:
             self._members[group_id].discard(operator_id)
         del self._operators[operator_id]
+        self._room.forget_operator(operator_id)
         if online:
             self._count_online(op.operator.groups, -1, now, events)
         self._route_requeued(back, now, events)
@@ -469,19 +553,28 @@ class Router:
 
     # -- conversations -----------------------------------------------------------
 
-    def submit(self, conversation: Conversation) -> list[Event]:
+    def submit(
+        self, conversation: Conversation, *, prefer_operator: str | None = None
+    ) -> list[Event]:
         """Route a new conversation: ``Submitted``, then ``Assigned`` (or ``Offered``,
         if its group makes offers) when a free operator may take it now, else
         ``Queued`` with its place in line — and ``Escalated`` if its group's queue
         is too long or nobody of the group is ONLINE (``Group.overflow``).
 
         A conversation without a group is routed by the rules (:meth:`set_rules`).
-        Cost ``O(log n + log q)`` when the strategy's first candidate fits.
+        ``prefer_operator`` (or ``Conversation.prefer_operator``), or its group's
+        :class:`~omniroute.Affinity` for a returning customer, names the operator it
+        should go to: at once if they are free, else it waits for them alone for a
+        while (``Queued.for_operator``), then falls back to anyone
+        (``AffinityFallback``). Cost ``O(log n + log q)`` when the strategy's first
+        candidate fits.
         """
         if not isinstance(conversation, Conversation):
             raise ValidationError(f"submit() takes a Conversation, got {conversation!r}")
         if conversation.id in self._tickets:
             raise DuplicateConversation(f"conversation {conversation.id!r} is already live")
+        if prefer_operator is not None:
+            conversation = attrs.evolve(conversation, prefer_operator=prefer_operator)
         if not conversation.group:
             if self._rules is None:
                 raise NoRoute(
@@ -499,16 +592,31 @@ class Router:
             # Older conversations whose requirements relaxed go first.
             self._announce_submit(conversation, events, now)
             self._catch_up(now, events)
-        line = room.find(groups, channel, conversation.requirement)
-        # A non-empty line proves nobody free may take this line: skip the search.
-        # The search runs before anything changes, in case a host strategy raises.
-        picks = (
-            []
-            if line is not None and line.size
-            else self._pick(groups, conversation, (), _wanted(group))
-        )
-        if line is None:
+        reach, target, via, wait = NEVER, None, None, 0.0
+        wanted = conversation.prefer_operator
+        if wanted is not None or (group.affinity is not None and conversation.customer_id):
+            now = self._now() if now is None else now
+            wanted, wait = self._target(conversation, group, now)
+            if wanted is not None:
+                reach, target, via = self._reach(wanted, groups, conversation, wait)
+        if reach is NOW:
+            assert target is not None and via is not None
+            picks = [(target, via)]
             line = room.line_for(groups, channel, conversation.requirement)
+        elif reach is LATER:
+            assert target is not None
+            picks = []
+            line = room.line_for(groups, channel, (), target.id)
+        else:
+            found = room.find(groups, channel, conversation.requirement)
+            # A non-empty line proves nobody free may take this line: skip the search.
+            # The search runs before anything changes, in case a host strategy raises.
+            picks = (
+                []
+                if found is not None and found.size
+                else self._pick(groups, conversation, (), _wanted(group))
+            )
+            line = found or room.line_for(groups, channel, conversation.requirement)
         if now is None:
             now = self._now()
         self._ticket_seq += 1
@@ -516,10 +624,57 @@ class Router:
         ticket = Ticket(conversation, seq, now, line, group.order(conversation.priority, now, seq))
         self._tickets[ticket.id] = ticket
         self._live_in_group[group.id] += 1
+        customer = conversation.customer_id
+        if customer is not None and self._history is not None:
+            ticket.record = self._history.start(customer, ticket.id, channel, group.id, now)
         if not events:
             self._announce_submit(conversation, events, now)
+        if reach is LATER:
+            assert target is not None
+            ticket.reserved_for = target
+            ticket.reserved_until = now + wait
+        elif wanted is not None and reach is NEVER:
+            self._record(events, AffinityFallback, ticket, now, operator_id=wanted, reason="unavailable")
         self._arrive(ticket, picks, now, events)
         return self._emit(events)
+
+    def _target(self, conversation: Conversation, group: Group, now: float) -> tuple[str | None, float]:
+        """The operator a conversation should go to — the one it names, or, by its
+        group's affinity, the one who last served its customer — and how long it
+        may wait for them."""
+        affinity = group.affinity
+        if conversation.prefer_operator is not None:
+            wait = conversation.prefer_wait
+            default = (affinity or DEFAULT_AFFINITY).wait
+            return conversation.prefer_operator, default if wait is None else wait
+        history = self._history
+        customer = conversation.customer_id
+        if affinity is None or history is None or customer is None:
+            return None, 0.0
+        members = self._members[group.id]
+        operators = self._operators
+        history.expire(now)
+        target = history.last_operator(
+            customer,
+            now - affinity.within,
+            lambda o: o in members and not operators[o].operator.bot,
+        )
+        return target, affinity.wait
+
+    def _reach(
+        self, operator_id: str, groups: tuple[str, ...], conversation: Conversation, wait: float
+    ) -> tuple[int, OperatorState | None, str | None]:
+        """Whether the operator may take the conversation NOW, LATER (it waits for
+        them) or NEVER (anyone may take it), and through which group."""
+        op = self._operators.get(operator_id)
+        if op is None or op.status is OFFLINE:
+            return NEVER, None, None
+        via = self._via(groups, op)
+        if via is None or not meets(op.operator.skills, conversation.requirement):
+            return NEVER, None, None
+        if op.free and op.fits(conversation.channel):
+            return NOW, op, via
+        return (LATER if wait > 0 else NEVER), op, via
 
     def _announce_submit(self, conversation: Conversation, events: list[Event], now: float) -> None:
         events.append(
@@ -536,25 +691,34 @@ class Router:
             self._log.debug("submitted", conversation_id=conversation.id)
 
     def finish(self, conversation_id: str) -> list[Event]:
-        """The operator is done with an assigned conversation; their slot is offered
-        at once to the best waiting conversation they may take.
+        """The operator is done with a conversation (assigned, or held for the
+        customer's reply); their slot is offered at once to the best waiting
+        conversation they may take.
 
         Cost ``O(g log n + l + log q)``.
         """
         ticket = self._ticket(conversation_id)
-        if ticket.state is not ASSIGNED:
-            require(ticket.state, "finish", conversation_id)
+        state = ticket.state
+        if state is not ASSIGNED and state is not HELD and state is not RELEASED:
+            require(state, "finish", conversation_id)
         op = ticket.operator
-        assert op is not None
         now = self._now()
-        op.release(ticket, now)
-        self._end(ticket)
-        assert ticket.assigned_at is not None
-        events: list[Event] = []
+        if op is not None:
+            op.release(ticket, now)
+        operator_id = op.id if op is not None else ticket.held_by
+        assert ticket.assigned_at is not None and operator_id is not None
         handle_time = now - ticket.assigned_at
-        self._record(events, Finished, ticket, now, operator_id=op.id, handle_time=handle_time)
-        self._fill(op, now, events)
-        self._reindex(op)
+        if ticket.held_at is None and not ticket.held_by:
+            # Time on hold is the customer's, not handling: only unheld work teaches.
+            self._estimator.handled(ticket.group, ticket.channel, handle_time)
+        self._end(ticket, "finished", now)
+        events: list[Event] = []
+        self._record(
+            events, Finished, ticket, now, operator_id=operator_id, handle_time=handle_time
+        )
+        if op is not None:
+            self._fill(op, now, events)
+            self._reindex(op)
         return self._emit(events)
 
     def abandon(self, conversation_id: str) -> list[Event]:
@@ -569,7 +733,7 @@ class Router:
         offered = self._sorted_offers(ticket)
         if ticket.state is QUEUED:
             self._room.remove(ticket)
-        self._end(ticket)
+        self._end(ticket, "abandoned", now)
         for op in offered:
             op.release(ticket, now)
             self._record(events, OfferRescinded, ticket, now, operator_id=op.id, reason="abandoned")
@@ -610,6 +774,8 @@ class Router:
         ticket.state = ASSIGNED
         ticket.operator = op
         ticket.assigned_at = now
+        if ticket.record is not None:
+            ticket.record.served_by(op.id, now)
         via = self._via(ticket.groups, op)
         if via is not None:  # None: they left its groups since the offer
             self._groups[via].strategy.assigned(op, ticket.conversation)
@@ -700,18 +866,8 @@ class Router:
         events: list[Event] = []
         from_group = ticket.group
         bot.release(ticket, now)
-        self._count_live(ticket, -1)
-        ticket.submitted = ticket.conversation = conversation
-        ticket.group = to_group
-        ticket.groups = (to_group,)
-        self._count_live(ticket, 1)
-        ticket.enqueued_at = ticket.entered_at = now
-        ticket.step = 0
-        ticket.declined = NOBODY
-        ticket.state = QUEUED
-        ticket.operator = None
-        ticket.assigned_at = None
-        ticket.key = (*group.order(conversation.priority, now, ticket.seq), ticket)
+        # New requirements come with new steps: counted from the first.
+        self._restart(ticket, conversation, group, (to_group,), 0, now)
         self._record(
             events,
             HandedOff,
@@ -723,12 +879,218 @@ class Router:
             requires=None if requires is None else conversation.requires,
             priority=priority,
         )
-        picks = self._pick(ticket.groups, conversation, (), _wanted(group))
-        ticket.line = self._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
-        self._arrive(ticket, picks, now, events)
+        self._route_arrival(ticket, now, events)
         self._fill(bot, now, events)
         self._reindex(bot)
         return self._emit(events)
+
+    def transfer(
+        self,
+        conversation_id: str,
+        *,
+        to_operator: str | None = None,
+        to_group: str | None = None,
+        wait: float = math.inf,
+        reason: str = "",
+        priority: int | None = None,
+    ) -> list[Event]:
+        """The operator holding an assigned conversation transfers it: to operator
+        ``to_operator``, to the queue of group ``to_group``, or to that operator in
+        that group. It keeps its id, customer, metadata, history and required skills
+        (``priority`` replaces its own if given); its waiting starts now.
+
+        To an operator: they must serve its group, have the skills and not be
+        OFFLINE. They get it at once if they have room, else it waits for them
+        alone for up to ``wait`` seconds (default: as long as they stay ONLINE or
+        AWAY), then anyone eligible may take it (``AffinityFallback``). To a group:
+        its previous operator is passed over while anyone else who may take it is
+        free. ``Transferred``, then ``Assigned`` (or ``Offered``) or ``Queued``; the
+        previous operator's slot is filled. Cost: one :meth:`submit` plus one slot
+        freed.
+        """
+        ticket = self._ticket(conversation_id)
+        if ticket.state is not ASSIGNED:
+            require(ticket.state, "transfer", conversation_id)
+        holder = ticket.operator
+        assert holder is not None
+        where = f"transfer of {conversation_id!r}"
+        if to_operator is None and to_group is None:
+            raise ValidationError(f"{where}: give to_operator=, to_group= or both")
+        if not isinstance(reason, str):
+            raise ValidationError(f"{where}: reason must be a string")
+        if not (
+            isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait >= 0
+        ):  # NaN fails the comparison
+            raise ValidationError(f"{where}: wait must be seconds >= 0 (math.inf: forever)")
+        if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
+            raise ValidationError(f"{where}: priority must be an int, got {priority!r}")
+        group = self._groups[ticket.group] if to_group is None else self._group(to_group)
+        groups = ticket.groups if to_group is None else (group.id,)
+        if to_operator is not None:
+            target = self._operator(to_operator)
+            problem = None
+            if target is holder:
+                problem = "they hold it already"
+            elif target.status is OFFLINE:
+                problem = "they are OFFLINE"
+            elif self._via(groups, target) is None:
+                problem = f"they serve none of group(s) {list(groups)}"
+            elif not meets(target.operator.skills, ticket.requirement):
+                problem = f"they lack the required skills {dict(ticket.requirement)}"
+            if problem is not None:
+                raise InvalidTransition(f"cannot transfer {conversation_id!r} to {to_operator!r}: {problem}")
+        now = self._now()
+        events: list[Event] = []
+        from_group = ticket.group
+        holder.release(ticket, now)
+        conversation = ticket.submitted.routed(group=group.id, priority=priority)
+        self._restart(ticket, conversation, group, groups, ticket.step, now)
+        if to_operator is None:
+            ticket.declined = frozenset([holder.id])
+        self._record(
+            events,
+            Transferred,
+            ticket,
+            now,
+            operator_id=holder.id,
+            from_group=from_group,
+            to_operator=to_operator,
+            to_group=to_group,
+            wait=wait if math.isfinite(wait) else None,
+            reason=reason,
+            priority=priority,
+        )
+        self._route_arrival(ticket, now, events, to_operator, wait)
+        self._fill(holder, now, events)
+        self._reindex(holder)
+        return self._emit(events)
+
+    def hold(self, conversation_id: str) -> list[Event]:
+        """The operator waits on the customer's reply to an assigned conversation.
+
+        It keeps the operator's slot — counted against their limits — until
+        :meth:`resume` or :meth:`finish`, unless its group releases held
+        conversations of its channel after a grace time (``Group.release_held_after``:
+        ``Released``, on :meth:`tick`; at once if 0). ``Held``. Cost ``O(log t)``.
+        """
+        ticket = self._ticket(conversation_id)
+        if ticket.state is not ASSIGNED:
+            require(ticket.state, "hold", conversation_id)
+        op = ticket.operator
+        assert op is not None
+        now = self._now()
+        ticket.state = HELD
+        ticket.held_at = now
+        events: list[Event] = []
+        self._record(events, Held, ticket, now, operator_id=op.id)
+        grace = self._groups[ticket.group].release_held_after.get(ticket.channel)
+        if grace == 0:
+            self._release(ticket, "grace", now, events)
+            self._fill(op, now, events)
+            self._reindex(op)
+        elif grace is not None:
+            self._schedule(now + grace, RELEASE, ticket, None, now)
+        return self._emit(events)
+
+    def resume(self, conversation_id: str) -> list[Event]:
+        """The customer of a held conversation wrote again: ``Resumed``.
+
+        If its operator kept the slot, it is theirs again at once. If the slot was
+        released, it goes back to them if they are ONLINE with room (``Assigned``),
+        else it waits for them alone — its waiting starting now — for its group's
+        :class:`~omniroute.Affinity` wait (60 s without one), then anyone eligible
+        may take it. Cost: one :meth:`submit` at most.
+        """
+        ticket = self._ticket(conversation_id)
+        state = ticket.state
+        if state is not HELD and state is not RELEASED:
+            require(state, "resume", conversation_id)
+        now = self._now()
+        assert ticket.held_at is not None
+        events: list[Event] = []
+        op = ticket.operator
+        operator_id = op.id if op is not None else ticket.held_by
+        assert operator_id is not None
+        self._record(events, Resumed, ticket, now, operator_id=operator_id, held=now - ticket.held_at)
+        ticket.held_at = None
+        if state is HELD:
+            ticket.state = ASSIGNED
+            return self._emit(events)
+        ticket.held_by = None
+        group = self._groups[ticket.group]
+        submitted = ticket.submitted
+        conversation = submitted if submitted.group == group.id else submitted.routed(group=group.id)
+        self._restart(ticket, conversation, group, ticket.groups, ticket.step, now)
+        wait = (group.affinity or DEFAULT_AFFINITY).wait
+        self._route_arrival(ticket, now, events, operator_id, wait)
+        return self._emit(events)
+
+    def _release(self, ticket: Ticket, reason: str, now: float, events: list[Event]) -> None:
+        """A held conversation frees its operator's slot; the caller refills it."""
+        op = ticket.operator
+        assert op is not None
+        op.release(ticket, now)
+        ticket.state = RELEASED
+        ticket.operator = None
+        ticket.held_by = op.id
+        self._record(events, Released, ticket, now, operator_id=op.id, reason=reason)
+
+    def _restart(
+        self,
+        ticket: Ticket,
+        conversation: Conversation,
+        group: Group,
+        groups: tuple[str, ...],
+        step: int,
+        now: float,
+    ) -> None:
+        """The ticket waits afresh, from ``now``, in ``groups`` (``group`` last) as
+        ``conversation`` at relaxation ``step``: a hand-off, a transfer or a resume.
+        The caller freed its operator's slot; :meth:`_route_arrival` routes it."""
+        self._count_live(ticket, -1)
+        ticket.submitted = conversation
+        ticket.groups = groups
+        ticket.moved(group=group.id, step=step)
+        self._count_live(ticket, 1)
+        ticket.enqueued_at = ticket.entered_at = now
+        ticket.declined = NOBODY
+        ticket.state = QUEUED
+        ticket.operator = None
+        ticket.assigned_at = None
+        ticket.key = (*group.order(conversation.priority, now, ticket.seq), ticket)
+        if ticket.record is not None:
+            ticket.record.moved(group.id)
+
+    def _route_arrival(
+        self,
+        ticket: Ticket,
+        now: float,
+        events: list[Event],
+        target_id: str | None = None,
+        wait: float = 0.0,
+    ) -> None:
+        """Route a restarted ticket: to ``target_id`` if they may take it now, else
+        wait for them alone up to ``wait``, else to anyone eligible."""
+        conversation = ticket.conversation
+        reach = NEVER
+        if target_id is not None:
+            reach, target, via = self._reach(target_id, ticket.groups, conversation, wait)
+        if reach is NOW:
+            assert target is not None and via is not None
+            picks = [(target, via)]
+        elif reach is LATER:
+            picks = []
+            ticket.reserved_for = target
+            ticket.reserved_until = now + wait
+        else:
+            if target_id is not None:
+                self._record(
+                    events, AffinityFallback, ticket, now, operator_id=target_id, reason="unavailable"
+                )
+            want = _wanted(self._groups[ticket.group])
+            picks = self._pick(ticket.groups, conversation, ticket.declined, want)
+        ticket.line = self._line_of(ticket)
+        self._arrive(ticket, picks, now, events)
 
     def tick(self) -> list[Event]:
         """Fire the timers that are due: relaxation steps, overflows after a wait,
@@ -741,6 +1103,8 @@ class Router:
         timer, plus what the timers cause.
         """
         now = self._now()
+        if self._history is not None:
+            self._history.expire(now)
         events: list[Event] = []
         relax, others = self._relax_timers, self._timers
         while True:
@@ -770,6 +1134,9 @@ class Router:
             assigned_at=ticket.assigned_at,
             position=ticket.line.position(ticket) if ticket.state is QUEUED else None,
             offered_to=tuple(op.id for op in self._sorted_offers(ticket)),
+            waiting_for=None if ticket.reserved_for is None else ticket.reserved_for.id,
+            held_at=ticket.held_at,
+            held_by=ticket.held_by,
         )
 
     def conversations(self) -> Iterator[ConversationInfo]:
@@ -786,7 +1153,7 @@ class Router:
 
     def _waiting_in(self, group_ids: list[str]) -> Iterator[ConversationInfo]:
         # A generator, so the lines are read when iteration starts, not when asked.
-        lines = [line for g in group_ids for line in self._room.lines_of(g) if line]
+        lines = [line for g in group_ids for line in self._room.all_lines_of(g) if line]
         for ticket in heapq.merge(*lines, key=_order):
             yield self._info(ticket)
 
@@ -798,6 +1165,32 @@ class Router:
         """
         ticket = self._ticket(conversation_id)
         return ticket.line.position(ticket) if ticket.state is QUEUED else None
+
+    def estimated_wait(self, conversation_id: str) -> float | None:
+        """Seconds until a waiting conversation is likely taken, or None if it is
+        not waiting or nobody ONLINE may take it.
+
+        From the rate its line was served at lately (a moving window of
+        departures), else from queueing theory: its position times the group's
+        mean handle time, over the operators or busy slots serving the group.
+        See :mod:`omniroute.estimate` and ``docs/`` for the details and limits.
+        Cost ``O(log q)``.
+        """
+        ticket = self._ticket(conversation_id)
+        if ticket.state is not QUEUED:
+            return None
+        return self._estimate(ticket, ticket.line.position(ticket), self._now())
+
+    def history(self, customer_id: str) -> list[Visit]:
+        """The customer's conversations on every channel, newest first — live ones
+        included — as far as :class:`~omniroute.HistoryLimits` keep them.
+        Cost ``O(k)`` for ``k`` kept."""
+        if not isinstance(customer_id, str):
+            raise ValidationError(f"history() takes a customer id string, got {customer_id!r}")
+        if self._history is None:
+            return []
+        self._history.expire(self._last_time)
+        return self._history.of(customer_id)
 
     def queue_length(self, group: str | None = None, channel: str | None = None) -> int:
         """Conversations waiting, in one group and/or on one channel, or in all."""
@@ -952,10 +1345,35 @@ class Router:
             self._give(ticket, picks, now, events)
             return
         position = self._room.push(ticket)
-        self._record(events, Queued, ticket, now, position=position)
+        target = ticket.reserved_for
+        self._record(
+            events,
+            Queued,
+            ticket,
+            now,
+            position=position,
+            for_operator=None if target is None else target.id,
+            estimated_wait=self._estimate(ticket, position, now),
+        )
+        self._told(ticket, position, now)
+        if target is not None and ticket.reserved_until != math.inf:
+            until = ticket.reserved_until
+            self._schedule(until, AFFINITY, ticket, target, until)
         if self._groups[ticket.group].overflow is not None or ticket.submitted.relax:
             self._schedule_waiting(ticket)
             self._on_arrival(ticket, now, events)
+
+    def _estimate(self, ticket: Ticket, position: int, now: float) -> float | None:
+        """Seconds until a waiting ticket at ``position`` is taken (see estimate.py)."""
+        line = ticket.line
+        group = ticket.group
+        if line.operator is not None:
+            servers = 1
+        else:
+            # With chat concurrency, the slots busy in the group serve the queue.
+            busy = self._live_in_group[group] - self._room.count(group)
+            servers = max(self._online[group], busy)
+        return self._estimator.estimate(line.key, group, ticket.channel, position, servers, now)
 
     def _give(
         self,
@@ -972,6 +1390,7 @@ class Router:
             self._assign(ticket, op, via, now, events)
             self._reindex(op)
             return
+        ticket.reserved_for = None
         ticket.state = OFFERED
         ticket.offered_at = now
         ticket.offers = {op.id: op for op, _ in picks}
@@ -988,7 +1407,10 @@ class Router:
         ticket.state = ASSIGNED
         ticket.operator = op
         ticket.assigned_at = now
+        ticket.reserved_for = None
         op.take(ticket)
+        if ticket.record is not None:
+            ticket.record.served_by(op.id, now)
         self._groups[via].strategy.assigned(op, ticket.conversation)
         waited = now - ticket.enqueued_at
         self._record(events, Assigned, ticket, now, operator_id=op.id, waited=waited)
@@ -1043,6 +1465,9 @@ class Router:
             self._catch_up(now, events)
         lines = self._lines_for(op)
         room = self._room
+        personal = room.personal_of(op.id)
+        if personal:
+            lines = lines + personal
         while op.status is ONLINE and op.has_room:  # op.can_receive(), inlined
             best: Line | None = None
             best_key = None
@@ -1058,6 +1483,7 @@ class Router:
             if best is None:
                 return
             ticket = room.pop_head(best)
+            self._estimator.departed(best.key, now)
             via = best.group if len(best.groups) == 1 else self._via(best.groups, op)
             assert via is not None
             if self._groups[ticket.group].offers is None:
@@ -1101,17 +1527,30 @@ class Router:
         for group in ticket.groups:
             self._live_in_group[group] += delta
 
-    def _end(self, ticket: Ticket) -> None:
+    def _end(self, ticket: Ticket, outcome: str, now: float) -> None:
+        if ticket.record is not None:
+            assert self._history is not None
+            self._history.end(ticket.record, outcome, now)
         ticket.state = ConversationState.ENDED
         ticket.key = ticket.order  # type: ignore[assignment]  # break the cycle for refcounting
         del self._tickets[ticket.id]
         self._count_live(ticket, -1)
 
+    def _line_of(self, ticket: Ticket) -> Line:
+        """The line a waiting ticket belongs in: its groups', channel's and current
+        requirement's, or the personal line of the operator it waits for."""
+        target = ticket.reserved_for
+        if target is not None:
+            return self._room.line_for(ticket.groups, ticket.channel, (), target.id)
+        return self._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
+
     def _place(self, ticket: Ticket) -> int:
-        """Put a waiting ticket in the line its groups, channel and current
-        requirement give; return its position there."""
-        ticket.line = self._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
-        return self._room.push(ticket)
+        """Put a waiting ticket in its line; return its position there."""
+        ticket.line = self._line_of(ticket)
+        position = self._room.push(ticket)
+        if self._updates is not None:
+            self._watch(ticket)
+        return position
 
     def _vacate(
         self, op: OperatorState, now: float, events: list[Event], *, removing: bool
@@ -1131,8 +1570,16 @@ class Router:
                 self._place(ticket)
                 self._schedule_waiting(ticket)
                 back.append(ticket)
+        for line in list(self._room.personal_of(op.id)):
+            for ticket in list(line):
+                self._unreserve(ticket, "operator_left", now, events)
+                back.append(ticket)
         requeued: list[Ticket] = []
         for ticket in list(op.conversations.values()):
+            if ticket.state is HELD:
+                # The customer is not waiting: free the slot, remember who held it.
+                self._release(ticket, "operator_left", now, events)
+                continue
             keep = self._groups[ticket.group].keep_on_leave
             if keep and not removing:
                 if math.isfinite(keep):
@@ -1164,6 +1611,7 @@ class Router:
         self._record(
             events, Requeued, ticket, now, operator_id=op.id, position=position, waited=waited
         )
+        self._told(ticket, position, now)
 
     def _route_requeued(self, tickets: list[Ticket], now: float, events: list[Event]) -> None:
         """Offer conversations that wait again to other free operators, best first."""
@@ -1184,10 +1632,19 @@ class Router:
         # Only a line's head can go; behind an older head nobody is free anyway.
         if ticket.state is not QUEUED or line.head() is not ticket:
             return
-        want = _wanted(self._groups[ticket.group])
-        picks = self._pick(ticket.groups, ticket.conversation, ticket.declined, want)
+        target = ticket.reserved_for
+        if target is None:
+            want = _wanted(self._groups[ticket.group])
+            picks = self._pick(ticket.groups, ticket.conversation, ticket.declined, want)
+        elif target.free and target.fits(ticket.channel):
+            via = self._via(ticket.groups, target)
+            assert via is not None
+            picks = [(target, via)]
+        else:
+            return
         if picks:
             self._room.pop_head(line)
+            self._estimator.departed(line.key, now)
             self._give(ticket, picks, now, events)
 
     # -- policies: overflow ------------------------------------------------------------
@@ -1216,6 +1673,12 @@ class Router:
         source = self._groups[ticket.group]
         assert source.overflow is not None
         target = self._groups[source.overflow.to]
+        if ticket.reserved_for is not None:
+            operator_id = ticket.reserved_for.id
+            ticket.reserved_for = None
+            self._record(
+                events, AffinityFallback, ticket, now, operator_id=operator_id, reason="escalated"
+            )
         self._room.remove(ticket)
         self._count_live(ticket, -1)
         groups = (*ticket.groups, target.id) if source.overflow.keep else (target.id,)
@@ -1229,6 +1692,7 @@ class Router:
         self._record(
             events, Escalated, ticket, now, from_group=source.id, reason=reason, position=position
         )
+        self._told(ticket, position, now)
         self._schedule_waiting(ticket, relax=False)
         self._route_waiting(ticket, now, events)
         self._on_arrival(ticket, now, events)
@@ -1251,13 +1715,104 @@ class Router:
             if overflow is not None and overflow.when_nobody_online:
                 waiting = [
                     ticket
-                    for line in self._room.lines_of(group_id)
+                    for line in self._room.all_lines_of(group_id)
                     if line.group == group_id
                     for ticket in line
                 ]
                 for ticket in sorted(waiting, key=_order):
                     if ticket.state is QUEUED and ticket.group == group_id:
                         self._escalate(ticket, "nobody_online", now, events)
+
+    # -- continuity: waiting for one operator, telling positions -------------------------
+
+    def _unreserve(self, ticket: Ticket, reason: str, now: float, events: list[Event]) -> None:
+        """A ticket waiting for one operator alone joins its group's line, where
+        anyone eligible may take it; the caller routes it."""
+        target = ticket.reserved_for
+        assert target is not None
+        ticket.reserved_for = None
+        # Same groups and channel: only the line changes, not the counts.
+        self._room.move(ticket, self._line_of(ticket))
+        self._record(events, AffinityFallback, ticket, now, operator_id=target.id, reason=reason)
+        if self._updates is not None:
+            self._watch(ticket)
+
+    def _told(self, ticket: Ticket, position: int, now: float) -> None:
+        """The host was told the ticket's place in line."""
+        ticket.told = position
+        ticket.told_at = now
+        if self._updates is not None:
+            self._watch(ticket)
+
+    def _watch(self, ticket: Ticket) -> None:
+        """Watch a waiting ticket until enough have left its line for it to have
+        moved up ``PositionUpdates.places`` since it was last told."""
+        assert self._updates is not None
+        told = ticket.told
+        if told <= 1:
+            return
+        line = ticket.line
+        goal = max(1, told - self._updates.places)
+        position = line.position(ticket)
+        self._timer_count += 1
+        ticket.watch_stamp = stamp = self._timer_count
+        heapq.heappush(line.watch, (line.departures + position - goal, ticket.seq, stamp, ticket))
+        if position <= goal:
+            self._room.due.append(line)
+
+    def _tell_positions(self, now: float, events: list[Event]) -> None:
+        """Check the watched tickets of lines that lost someone; tell those that
+        moved up enough, in submission order (the order does not depend on when
+        they were last checked, so a restored Router tells the same)."""
+        room = self._room
+        ready: list[Ticket] = []
+        while room.due:
+            lines, room.due = room.due, []
+            for line in lines:
+                watch = line.watch
+                while watch and watch[0][0] <= line.departures:
+                    _, _, stamp, ticket = heapq.heappop(watch)
+                    if ticket.state is QUEUED and ticket.line is line and ticket.watch_stamp == stamp:
+                        ticket.watch_stamp = 0
+                        ready.append(ticket)
+        ready.sort(key=_seq)
+        for ticket in ready:
+            self._check_position(ticket, now, events)
+
+    def _check_position(self, ticket: Ticket, now: float, events: list[Event]) -> None:
+        """Tell a ticket its new place if it moved up enough and was not told too
+        recently; else wait for more departures, or for the time to pass."""
+        updates = self._updates
+        assert updates is not None
+        position = ticket.line.position(ticket)
+        if position > max(1, ticket.told - updates.places):
+            self._watch(ticket)
+            return
+        due = ticket.told_at + updates.seconds
+        if due > now:
+            self._schedule(due, NOTIFY, ticket, ticket.line, ticket.told_at)
+            return
+        self._record(
+            events,
+            PositionChanged,
+            ticket,
+            now,
+            position=position,
+            previous=ticket.told,
+            estimated_wait=self._estimate(ticket, position, now),
+        )
+        self._told(ticket, position, now)
+
+    def _rewatch(self) -> None:
+        """Start watching every waiting ticket afresh (the settings changed)."""
+        for line in {id(t.line): t.line for t in self._tickets.values()}.values():
+            line.watch.clear()
+        self._room.due = []
+        if self._updates is None:
+            return
+        for ticket in self._tickets.values():
+            if ticket.state is QUEUED:
+                self._watch(ticket)
 
     # -- timers ------------------------------------------------------------------------
 
@@ -1305,6 +1860,17 @@ class Router:
             return state is QUEUED and ticket.group == subject and ticket.entered_at == stamp
         if kind == OFFER:
             return state is OFFERED and ticket.offered_at == stamp
+        if kind == AFFINITY:
+            return state is QUEUED and ticket.reserved_for is subject and ticket.reserved_until == stamp
+        if kind == RELEASE:
+            return state is HELD and ticket.held_at == stamp
+        if kind == NOTIFY:
+            return (
+                state is QUEUED
+                and ticket.line is subject
+                and ticket.told_at == stamp
+                and self._updates is not None
+            )
         op: OperatorState = subject
         return (
             state is ASSIGNED
@@ -1322,6 +1888,17 @@ class Router:
             self._escalate(ticket, "after", now, events)
         elif kind == OFFER:
             self._expire(ticket, now, events)
+        elif kind == AFFINITY:
+            self._unreserve(ticket, "timeout", now, events)
+            self._back_in_line(ticket, now, events)
+        elif kind == RELEASE:
+            op = ticket.operator
+            assert op is not None
+            self._release(ticket, "grace", now, events)
+            self._fill(op, now, events)
+            self._reindex(op)
+        elif kind == NOTIFY:
+            self._check_position(ticket, now, events)
         else:
             self._requeue(ticket, subject, now)
             self._record_requeued(ticket, subject, now, events)
@@ -1329,10 +1906,12 @@ class Router:
 
     def _relax(self, ticket: Ticket, step: int, now: float, events: list[Event]) -> None:
         """Move a waiting ticket to the line of relaxation ``step``, now due."""
-        room = self._room
         ticket.moved(step=step)
-        # Same groups and channel: only the line changes, not the counts.
-        room.move(ticket, room.line_for(ticket.groups, ticket.channel, ticket.requirement))
+        if ticket.reserved_for is None:  # a personal line holds any requirement
+            # Same groups and channel: only the line changes, not the counts.
+            self._room.move(ticket, self._line_of(ticket))
+            if self._updates is not None:
+                self._watch(ticket)
         requires = ticket.requirement_at(step)
         self._record(events, Relaxed, ticket, now, requires=requires, step=step)
         self._schedule_relax(ticket)

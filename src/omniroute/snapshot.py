@@ -4,12 +4,14 @@ A snapshot holds what cannot be derived: the groups with their policies and thei
 strategies' own memory (round-robin's pointer), every operator's definition, status,
 timestamps, missed offers and the conversations they hold (offers included) in the
 order they took them, every live conversation with its waiting start, submission
-number, current group, relaxation step and the operators who declined it, the
-clock's last reading and the counters. Strategy indexes, waiting lines and timers
-are rebuilt from those, so a restored Router makes exactly the decisions the
-original would have.
+number, current group, relaxation step, the operators who declined it, hold and
+reservation, and the place it was last told; the Router-wide settings, the
+customer history, the wait estimator's memory, the clock's last reading and the
+counters. Strategy indexes, waiting lines and timers are rebuilt from those, so a
+restored Router makes exactly the decisions the original would have.
 
-Version 1 snapshots (before routing policies) still restore.
+Version 1 (before routing policies) and version 2 (before continuity) snapshots
+still restore.
 
 Restoring checks everything before it builds anything: a malformed or
 self-contradictory snapshot raises :class:`~omniroute.SnapshotError` naming the
@@ -26,11 +28,15 @@ from typing import TYPE_CHECKING, Any
 from omniroute.codec import (
     DEFAULT_SETTINGS,
     Decoder,
+    RouterConfig,
+    encode_config,
     encode_conversation,
     encode_group_settings,
     encode_operator,
 )
 from omniroute.errors import SnapshotError
+from omniroute.estimate import WaitEstimator
+from omniroute.history import History, HistoryLimits
 from omniroute.lifecycle import ConversationState
 from omniroute.model import Conversation, Group, Status
 from omniroute.rules import decode_rules, encode_rules
@@ -44,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA", "VERSION", "factories", "restore", "take"]
 
 SCHEMA = "omniroute.snapshot"
-VERSION = 2
+VERSION = 3
 """The newest snapshot format this omniroute writes and reads."""
 
 
@@ -61,7 +67,25 @@ def unknown_strategy(group_id: str, name: str) -> str:
     )
 
 
-_TOP = ("schema", "version", "now", "counters", "groups", "rules", "operators", "conversations")
+_TOP = (
+    "schema",
+    "version",
+    "now",
+    "counters",
+    "config",
+    "groups",
+    "rules",
+    "operators",
+    "conversations",
+    "history",
+    "estimates",
+)
+# What a snapshot from before continuity means: the defaults, nothing remembered.
+_TOP_DEFAULTS = {
+    "config": encode_config(RouterConfig()),
+    "history": History(HistoryLimits()).encode(),
+    "estimates": WaitEstimator(RouterConfig().wait_estimates).encode(),
+}
 _COUNTERS = ("event_seq", "ticket_seq", "joined")
 _GROUP = ("id", "strategy", "strategy_state", "settings")
 _OPERATOR = (
@@ -85,17 +109,38 @@ _CONVERSATION = (
     "entered_at",
     "offered_at",
     "declined",
+    "held_at",
+    "held_by",
+    "reserved_for",
+    "reserved_until",
+    "told",
+    "told_at",
 )
-QUEUED, OFFERED, ASSIGNED = (
+_CONVERSATION_DEFAULTS = {
+    "held_at": None,
+    "held_by": None,
+    "reserved_for": None,
+    "reserved_until": None,
+    "told": 0,
+    "told_at": 0.0,
+}
+QUEUED, OFFERED, ASSIGNED, HELD, RELEASED = (
     ConversationState.QUEUED,
     ConversationState.OFFERED,
     ConversationState.ASSIGNED,
+    ConversationState.HELD,
+    ConversationState.RELEASED,
 )
-_STATES = {state.value: state for state in (QUEUED, OFFERED, ASSIGNED)}
+_STATES = {state.value: state for state in (QUEUED, OFFERED, ASSIGNED, HELD, RELEASED)}
+_SERVED = (ASSIGNED, HELD, RELEASED)  # the states with an assignment time
 
 
 def take(router: Router) -> dict[str, Any]:
-    """The Router's state as plain data. Cost ``O(n + q)``."""
+    """The Router's state as plain data. Cost ``O(n + q + h)`` for ``h`` history entries."""
+    history = router._history
+    if history is not None:
+        # What has expired is never seen again: leave it out, whenever tick() ran.
+        history.expire(router._last_time)
     groups = []
     for group in router._groups.values():
         dump = getattr(group.strategy, "dump_state", None)
@@ -116,6 +161,7 @@ def take(router: Router) -> dict[str, Any]:
             "ticket_seq": router._ticket_seq,
             "joined": router._joined,
         },
+        "config": encode_config(router._config),
         "groups": groups,
         "rules": None if router._rules is None else encode_rules(router._rules),
         "operators": [
@@ -143,9 +189,20 @@ def take(router: Router) -> dict[str, Any]:
                 "entered_at": ticket.entered_at,
                 "offered_at": ticket.offered_at if ticket.state is OFFERED else None,
                 "declined": sorted(ticket.declined),
+                "held_at": ticket.held_at,
+                "held_by": ticket.held_by,
+                "reserved_for": None if ticket.reserved_for is None else ticket.reserved_for.id,
+                # JSON has no infinity: "as long as they stay" is null.
+                "reserved_until": ticket.reserved_until
+                if ticket.reserved_for is not None and math.isfinite(ticket.reserved_until)
+                else None,
+                "told": ticket.told,
+                "told_at": ticket.told_at,
             }
             for ticket in router._tickets.values()
         ],
+        "history": None if history is None else history.encode(),
+        "estimates": router._estimator.encode(),
     }
 
 
@@ -209,8 +266,9 @@ class _Reader:
     def __init__(self, data: Mapping[str, Any], factories: StrategyFactories) -> None:
         self.d = d = Decoder(SnapshotError, "snapshot", upgrade=data["version"] < VERSION)
         self.factories = factories
-        top = d.record(data, "$", _TOP)
+        top = d.record(data, "$", _TOP, _TOP_DEFAULTS)
         self.now = d.number(top["now"], "$.now")
+        self.config = d.config(top["config"], "$.config")
         counters = d.record(top["counters"], "$.counters", _COUNTERS)
         self.counters = {
             name: self._count(counters[name], f"$.counters.{name}") for name in _COUNTERS
@@ -244,6 +302,38 @@ class _Reader:
         )
         self.operators = self.unique("operators", top["operators"], self.operator, "operator")
         self.check_holders()
+        self.check_continuity()
+        fail = self.fail_at("$.")
+        self.history: tuple[History, dict[str, Any]] | None = None
+        if self.config.history is not None:
+            if top["history"] is None:
+                raise d.fail("$.history", "missing while the config keeps history")
+            self.history = History.decode(self.config.history, top["history"], fail)
+        elif top["history"] is not None:
+            raise d.fail("$.history", "must be null while the config keeps no history")
+        self.estimator = WaitEstimator.decode(
+            self.config.wait_estimates, top["estimates"], d.fail, path="$.estimates"
+        )
+
+    def fail_at(self, prefix: str) -> Callable[[str, str], Exception]:
+        return lambda path, reason: self.d.fail(prefix + path, reason)
+
+    def check_continuity(self) -> None:
+        """Holds and reservations name operators that exist and may have them."""
+        for i, (cid, record) in enumerate(self.conversations.items()):
+            path = f"$.conversations[{i}]"
+            target = record["reserved_for"]
+            if target is None:
+                continue
+            op = self.operators.get(target)
+            if op is None or op["status"] is Status.OFFLINE:
+                raise self.d.fail(
+                    f"{path}.reserved_for", f"{cid!r} waits for {target!r}, who is not here"
+                )
+            if not set(record["groups"]) & op["operator"].groups:
+                raise self.d.fail(
+                    f"{path}.reserved_for", f"{cid!r} waits for {target!r}, who does not serve it"
+                )
 
     def _count(self, value: Any, path: str) -> int:
         n = self.d.integer(value, path)
@@ -319,15 +409,28 @@ class _Reader:
 
     def conversation(self, value: Any, path: str) -> dict[str, Any]:
         d = self.d
-        data = d.record(value, path, _CONVERSATION)
+        data = d.record(value, path, _CONVERSATION, _CONVERSATION_DEFAULTS)
         # Its group as submitted may be gone since it overflowed: "group" is where it is.
         conversation = d.conversation(data["conversation"], f"{path}.conversation")
         state = _STATES.get(d.text(data["state"], f"{path}.state"))
         if state is None:
             raise d.fail(f"{path}.state", f"expected one of {sorted(_STATES)}")
         assigned_at = d.optional(d.number, data["assigned_at"], f"{path}.assigned_at")
-        if (assigned_at is None) != (state is not ASSIGNED):
-            raise d.fail(f"{path}.assigned_at", "must be set exactly when assigned")
+        if (assigned_at is None) != (state not in _SERVED):
+            raise d.fail(f"{path}.assigned_at", "must be set exactly when assigned or held")
+        held_at = d.optional(d.number, data["held_at"], f"{path}.held_at")
+        if (held_at is None) != (state is not HELD and state is not RELEASED):
+            raise d.fail(f"{path}.held_at", "must be set exactly when held")
+        held_by = d.optional(d.text, data["held_by"], f"{path}.held_by")
+        if (held_by is None) != (state is not RELEASED):
+            raise d.fail(f"{path}.held_by", "must be set exactly when released")
+        reserved_for = d.optional(d.text, data["reserved_for"], f"{path}.reserved_for")
+        if reserved_for is not None and state is not QUEUED:
+            raise d.fail(f"{path}.reserved_for", "only a waiting conversation waits for someone")
+        until = d.optional(d.number, data["reserved_until"], f"{path}.reserved_until")
+        if until is not None and reserved_for is None:
+            raise d.fail(f"{path}.reserved_until", "set, but it waits for nobody")
+        told = self._count(data["told"], f"{path}.told")
         offered_at = d.optional(d.number, data["offered_at"], f"{path}.offered_at")
         if (offered_at is None) != (state is not OFFERED):
             raise d.fail(f"{path}.offered_at", "must be set exactly when offered")
@@ -353,6 +456,12 @@ class _Reader:
             "step": step,
             "entered_at": d.number(data["entered_at"], f"{path}.entered_at"),
             "declined": frozenset(d.texts(data["declined"], f"{path}.declined")),
+            "held_at": held_at,
+            "held_by": held_by,
+            "reserved_for": reserved_for,
+            "reserved_until": math.inf if until is None else until,
+            "told": told,
+            "told_at": d.number(data["told_at"], f"{path}.told_at"),
         }
 
     def check_holders(self) -> None:
@@ -366,14 +475,16 @@ class _Reader:
             offline = record["status"] is Status.OFFLINE
             for cid in record["held"]:
                 conversation = self.conversations.get(cid)
-                if conversation is None or conversation["state"] is QUEUED:
-                    raise self.d.fail(path, f"{cid!r} is not an assigned or offered conversation")
-                if cid in holders and conversation["state"] is ASSIGNED:
+                if conversation is None or conversation["state"] in (QUEUED, RELEASED):
+                    raise self.d.fail(
+                        path, f"{cid!r} is not an assigned, held or offered conversation"
+                    )
+                if cid in holders and conversation["state"] is not OFFERED:
                     raise self.d.fail(path, f"{cid!r} is also held by {holders[cid][0]!r}")
                 if operator_id in holders.get(cid, ()):
                     raise self.d.fail(path, f"{cid!r} appears twice")
                 if offline and (
-                    conversation["state"] is OFFERED
+                    conversation["state"] is not ASSIGNED
                     or not self.by_id[conversation["group"]].keep_on_leave
                 ):
                     raise self.d.fail(
@@ -388,7 +499,7 @@ class _Reader:
             if problems:
                 raise self.d.fail(path, f"operator {operator_id!r} " + "; ".join(problems))
         for cid, conversation in self.conversations.items():
-            if conversation["state"] is not QUEUED and cid not in holders:
+            if conversation["state"] not in (QUEUED, RELEASED) and cid not in holders:
                 raise self.d.fail(
                     "$.conversations",
                     f"{cid!r} is {conversation['state'].value} but nobody holds it",
@@ -409,16 +520,20 @@ def restore(
     for group in reader.groups:
         router._install_group(group)
     router._rules = reader.rules
+    router._config = reader.config
+    router._updates = reader.config.position_updates
+    router._estimator = reader.estimator
+    records: dict[str, Any] = {}
+    if reader.history is not None:
+        router._history, records = reader.history
+    else:
+        router._history = None
     tickets = router._tickets
-    waiting: list[Ticket] = []
-    room = router._room
     for record in reader.conversations.values():
         ticket = _ticket(router, record)
+        ticket.record = records.get(ticket.id)
         tickets[ticket.id] = ticket
         router._count_live(ticket, 1)
-        if record["state"] is QUEUED:
-            waiting.append(ticket)
-    room.push_all(waiting)
     for record in reader.operators.values():
         op = router._install_operator(record["operator"], record["number"], record["idle_since"])
         op.status = record["status"]
@@ -428,11 +543,22 @@ def restore(
             router._count_online(op.operator.groups, 1)
         for cid in record["held"]:
             ticket = tickets[cid]
-            if ticket.state is ASSIGNED:
-                ticket.operator = op
-            else:
+            if ticket.state is OFFERED:
                 ticket.offers = {**ticket.offers, op.id: op}
+            else:
+                ticket.operator = op
             op.take(ticket)
+    waiting: list[Ticket] = []
+    for record in reader.conversations.values():
+        if record["state"] is QUEUED:
+            ticket = tickets[record["conversation"].id]
+            target = record["reserved_for"]
+            if target is not None:
+                ticket.reserved_for = router._operators[target]
+                ticket.reserved_until = record["reserved_until"]
+            ticket.line = router._line_of(ticket)
+            waiting.append(ticket)
+    router._room.push_all(waiting)
     for op in router._operators.values():
         router._reindex(op)
         _check_idle_is_justified(router, op)
@@ -456,18 +582,44 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
     ticket.assigned_at = record["assigned_at"]
     if ticket.state is OFFERED:
         ticket.offered_at = record["offered_at"]
+    ticket.held_at = record["held_at"]
+    ticket.held_by = record["held_by"]
+    ticket.told = record["told"]
+    ticket.told_at = record["told_at"]
     return ticket
 
 
 def _set_timers(router: Router) -> None:
-    """The timers the original Router had pending, derived from state."""
-    from omniroute.router import LEAVE, OFFER
+    """The timers the original Router had pending, and the positions it watched,
+    derived from state."""
+    from omniroute.router import AFFINITY, LEAVE, NOTIFY, OFFER, RELEASE
 
+    updates = router._updates
     for ticket in router._tickets.values():
         group = router._groups[ticket.group]
-        if ticket.state is QUEUED:
+        state = ticket.state
+        if state is QUEUED:
             router._schedule_waiting(ticket)
-        elif ticket.state is OFFERED:
+            target = ticket.reserved_for
+            if target is not None and math.isfinite(ticket.reserved_until):
+                until = ticket.reserved_until
+                router._schedule(until, AFFINITY, ticket, target, until)
+            if updates is not None and ticket.told > 1:
+                # Moved up enough but told too recently: the original waits on a timer.
+                goal = max(1, ticket.told - updates.places)
+                if ticket.line.position(ticket) <= goal:
+                    due = ticket.told_at + updates.seconds
+                    router._schedule(due, NOTIFY, ticket, ticket.line, ticket.told_at)
+                else:
+                    router._watch(ticket)
+        elif state is HELD:
+            grace = group.release_held_after.get(ticket.channel)
+            assert ticket.held_at is not None
+            if grace is not None:
+                router._schedule(ticket.held_at + grace, RELEASE, ticket, None, ticket.held_at)
+        elif state is RELEASED:
+            continue
+        elif state is OFFERED:
             assert group.offers is not None
             due = ticket.offered_at + group.offers.timeout
             router._schedule(due, OFFER, ticket, None, ticket.offered_at)
@@ -483,7 +635,7 @@ def _check_idle_is_justified(router: Router, op: OperatorState) -> None:
     """A free operator beside work they may take: no Router ever stops like that."""
     if not op.free:
         return
-    for line in router._lines_for(op):
+    for line in router._lines_for(op) + router._room.personal_of(op.id):
         if line.size and op.fits(line.channel):
             raise SnapshotError(
                 f"snapshot $.operators: operator {op.id!r} is free to take "

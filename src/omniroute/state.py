@@ -14,6 +14,7 @@ from omniroute.model import Conversation, Operator, Status
 
 if TYPE_CHECKING:
     from omniroute.capacity import Capacity
+    from omniroute.history import Record
     from omniroute.queue import Line
     from omniroute.strategies.base import Strategy
 
@@ -45,17 +46,25 @@ class Ticket:
         "entered_at",
         "group",
         "groups",
+        "held_at",
+        "held_by",
         "id",
         "key",
         "line",
         "offered_at",
         "offers",
         "operator",
+        "record",
         "requirement",
+        "reserved_for",
+        "reserved_until",
         "seq",
         "state",
         "step",
         "submitted",
+        "told",
+        "told_at",
+        "watch_stamp",
     )
 
     def __init__(
@@ -87,6 +96,18 @@ class Ticket:
         self.offers: dict[str, OperatorState] = NO_OFFERS
         self.offered_at = 0.0
         self.declined: frozenset[str] = NOBODY  # who rejected it or let it expire
+        # While it waits for one operator alone (affinity, resume, transfer): whom, and
+        # until when (math.inf: as long as they stay ONLINE or AWAY).
+        self.reserved_for: OperatorState | None = None
+        self.reserved_until = 0.0
+        # While HELD or RELEASED: since when, and (RELEASED) who held it.
+        self.held_at: float | None = None
+        self.held_by: str | None = None
+        self.record: Record | None = None  # its entry in its customer's history
+        # The last place in line the host was told (0: none yet), and when.
+        self.told = 0
+        self.told_at = 0.0
+        self.watch_stamp = 0  # which entry of its line's watch is current
 
     @property
     def conversation(self) -> Conversation:
@@ -113,8 +134,8 @@ class Ticket:
             self.group = group
         if step is not None:
             self.step = step
-            if step:
-                self.requirement = self.submitted.relax[step - 1].requirement
+            submitted = self.submitted
+            self.requirement = submitted.relax[step - 1].requirement if step else submitted.requirement
         self._current = None
 
     @property

@@ -54,6 +54,13 @@ class ConversationInfo:
     """1-based place in its line while QUEUED, else None."""
     offered_to: tuple[str, ...] = ()
     """The operators it is offered to, while OFFERED."""
+    waiting_for: str | None = None
+    """The operator it waits for alone, while QUEUED for them (affinity, a resume,
+    a transfer)."""
+    held_at: float | None = None
+    """When it was put on hold, while HELD or RELEASED."""
+    held_by: str | None = None
+    """Who held it, while RELEASED (it no longer uses their slot)."""
 
     @property
     def id(self) -> str:
