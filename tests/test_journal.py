@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omniroute import (
+    Affinity,
     Assigned,
     Capacity,
     Conversation,
@@ -22,6 +23,7 @@ from omniroute import (
     Offers,
     Operator,
     Overflow,
+    PositionUpdates,
     Relaxation,
     Router,
     Rule,
@@ -88,6 +90,38 @@ def with_policies(router: Router, clock: FakeClock) -> None:
     router.handoff("b1", "desk", reason="human please")
     clock.advance(30)
     router.tick()
+    with_continuity(router, clock)
+
+
+def with_continuity(router: Router, clock: FakeClock) -> None:
+    """Calls that make every continuity feature act: settings, affinity (kept and
+    fallen back), holds (kept, released, resumed), transfers, position updates."""
+    router.configure(position_updates=PositionUpdates(places=1))
+    router.add_group(
+        Group("care", affinity=Affinity(wait=20), release_held_after={"messenger": 60})
+    )
+    for name in ("kim", "lou"):
+        router.add_operator(Operator(name, groups={"care"}))
+        router.set_status(name, Status.ONLINE)
+    router.submit(Conversation("k1", channel="chat", group="care", customer_id="cust"))
+    [served] = [op for op in ("kim", "lou") if router.conversation("k1").operator_id == op]
+    router.finish("k1")
+    router.submit(Conversation("k2", channel="messenger", group="care", customer_id="cust"))
+    assert router.conversation("k2").operator_id == served
+    router.hold("k2")
+    router.resume("k2")
+    router.hold("k2")
+    clock.advance(60)
+    router.tick()  # Released
+    other = "lou" if served == "kim" else "kim"
+    router.submit(Conversation("k3", channel="chat", group="care"))
+    router.submit(Conversation("k4", channel="chat", group="care"))
+    router.submit(Conversation("k5", channel="chat", group="care"))
+    router.resume("k2")  # both busy: waits for its operator
+    clock.advance(20)
+    router.tick()  # AffinityFallback
+    router.transfer("k3", to_group="care", reason="wrong desk")
+    router.finish(router.operator(other).conversations[0])  # PositionChanged
 
 
 class TestEventData:

@@ -149,13 +149,15 @@ def test_routed_copies_every_field() -> None:
         priority=2,
         requires={"ru": 1},
         relax=[Relaxation(5, {})],
+        prefer_operator="ann",
+        prefer_wait=30.0,
         created_at=1.0,
         metadata={"k": 1},
     )
     assert c.routed() == c
     assert [f.name for f in _attrs.fields(Conversation)] == [
         "id", "channel", "group", "customer_id", "priority", "requires", "relax",
-        "created_at", "metadata", "requirement",
+        "prefer_operator", "prefer_wait", "created_at", "metadata", "requirement",
     ]  # fmt: skip
     moved = c.routed(group="h", requires=frozen_levels({"ru": 3}), priority=5)
     assert moved == _attrs.evolve(c, group="h", requires={"ru": 3}, priority=5)

@@ -367,6 +367,8 @@ class TestOperators:
             "overflow": None,
             "offers": None,
             "keep_on_leave": 0.0,
+            "affinity": None,
+            "release_held_after": {},
         }
         assert added == GroupAdded(
             seq=1, time=0.0, group="g", strategy="longest_idle", settings=settings

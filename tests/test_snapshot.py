@@ -248,7 +248,7 @@ BAD_SNAPSHOTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("unknown status", setter("operators", 0, "status", value="asleep"), "unknown status"),
     ("unknown state", setter("conversations", 0, "state", value="lost"), "expected one of"),
     ("held twice", hold_twice, "is not an assigned conversation|also held"),
-    ("holds a waiting one", hold_a_waiting_one, "is not an assigned or offered"),
+    ("holds a waiting one", hold_a_waiting_one, "is not an assigned, held or offered"),
     (
         "assigned, held by nobody",
         setter("operators", 0, "conversations", value=[]),

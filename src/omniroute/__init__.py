@@ -5,6 +5,7 @@ Everything public is importable from here; strategies live in
 """
 
 from omniroute.capacity import Capacity
+from omniroute.codec import RouterConfig
 from omniroute.errors import (
     CapacityError,
     ConfigurationError,
@@ -25,9 +26,12 @@ from omniroute.errors import (
     UnknownOperator,
     ValidationError,
 )
+from omniroute.estimate import WaitEstimates
 from omniroute.events import (
     Abandoned,
+    AffinityFallback,
     Assigned,
+    Configured,
     ConversationEvent,
     Escalated,
     Event,
@@ -35,6 +39,7 @@ from omniroute.events import (
     GroupAdded,
     GroupRemoved,
     HandedOff,
+    Held,
     OfferAccepted,
     Offered,
     OfferExpired,
@@ -43,18 +48,23 @@ from omniroute.events import (
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
+    PositionChanged,
     Queued,
     Relaxed,
+    Released,
     Requeued,
+    Resumed,
     RulesChanged,
     StatusChanged,
     Submitted,
     Ticked,
+    Transferred,
 )
+from omniroute.history import HistoryLimits, Visit
 from omniroute.lifecycle import ConversationState
 from omniroute.locked import LockedRouter
 from omniroute.model import Channel, Conversation, Group, Operator, Status
-from omniroute.policy import Discipline, Offers, Overflow, Relaxation
+from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 from omniroute.router import Router
 from omniroute.rules import Eq, Exists, Ge, Gt, In, Le, Lt, Missing, Ne, NotIn, Rule, Rules
 from omniroute.triage import Button, InvalidChoice, Leaf, Menu, Node, Walk
@@ -64,12 +74,15 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Abandoned",
+    "Affinity",
+    "AffinityFallback",
     "Assigned",
     "Button",
     "Capacity",
     "CapacityError",
     "Channel",
     "ConfigurationError",
+    "Configured",
     "Conversation",
     "ConversationEvent",
     "ConversationInfo",
@@ -92,6 +105,8 @@ __all__ = [
     "GroupRemoved",
     "Gt",
     "HandedOff",
+    "Held",
+    "HistoryLimits",
     "In",
     "InvalidChoice",
     "InvalidTransition",
@@ -119,11 +134,16 @@ __all__ = [
     "OperatorRemoved",
     "OperatorUpdated",
     "Overflow",
+    "PositionChanged",
+    "PositionUpdates",
     "Queued",
     "Relaxation",
     "Relaxed",
+    "Released",
     "Requeued",
+    "Resumed",
     "Router",
+    "RouterConfig",
     "Rule",
     "Rules",
     "RulesChanged",
@@ -132,10 +152,13 @@ __all__ = [
     "StatusChanged",
     "Submitted",
     "Ticked",
+    "Transferred",
     "UnknownConversation",
     "UnknownGroup",
     "UnknownId",
     "UnknownOperator",
     "ValidationError",
+    "Visit",
+    "WaitEstimates",
     "Walk",
 ]

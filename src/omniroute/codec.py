@@ -18,9 +18,9 @@ import attrs
 
 from omniroute.capacity import Capacity
 from omniroute.errors import OmnirouteError, ValidationError
-from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.estimate import WaitEstimates
 from omniroute.history import HistoryLimits
+from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 
 __all__ = [
@@ -40,9 +40,9 @@ T = TypeVar("T")
 class RouterConfig:
     """The Router-wide settings :meth:`~omniroute.Router.configure` sets."""
 
-    history: HistoryLimits | None = HistoryLimits()
+    history: HistoryLimits | None = attrs.field(factory=HistoryLimits)
     position_updates: PositionUpdates | None = None
-    wait_estimates: WaitEstimates = WaitEstimates()
+    wait_estimates: WaitEstimates = attrs.field(factory=WaitEstimates)
 
 
 def encode_capacity(capacity: Capacity) -> dict[str, Any]:
@@ -354,7 +354,9 @@ class Decoder:
             )
         release = data["release_held_after"]
         if not isinstance(release, Mapping):
-            raise self.fail(f"{path}.release_held_after", f"expected an object, got {_kind(release)}")
+            raise self.fail(
+                f"{path}.release_held_after", f"expected an object, got {_kind(release)}"
+            )
         return {
             "discipline": discipline,
             "aging": self.optional(self.number, data["aging"], f"{path}.aging"),

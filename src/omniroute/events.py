@@ -308,12 +308,12 @@ class Resumed(ConversationEvent):
 
 @attrs.frozen(kw_only=True)
 class PositionChanged(ConversationEvent):
-    """A waiting conversation moved up from ``previous`` to ``position``, with a
+    """A waiting conversation moved up from ``previous_position`` to ``position``, with a
     new ``estimated_wait`` (None: no estimate). Emitted only when the Router is
     configured with :class:`~omniroute.PositionUpdates`."""
 
     position: int
-    previous: int
+    previous_position: int
     estimated_wait: float | None
 
 
@@ -492,5 +492,6 @@ _FIELD_READERS: dict[str, Any] = {
     "estimated_wait": lambda d, v, p: d.optional(d.number, v, p),
     "wait": lambda d, v, p: d.optional(d.number, v, p),
     "held": Decoder.number,
+    "previous_position": Decoder.integer,
     "config": lambda d, v, p: (d.config(v, p), dict(v))[1],
 }

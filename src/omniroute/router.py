@@ -600,7 +600,8 @@ class Router:
             if wanted is not None:
                 reach, target, via = self._reach(wanted, groups, conversation, wait)
         if reach is NOW:
-            assert target is not None and via is not None
+            assert target is not None
+            assert via is not None
             picks = [(target, via)]
             line = room.line_for(groups, channel, conversation.requirement)
         elif reach is LATER:
@@ -634,11 +635,15 @@ class Router:
             ticket.reserved_for = target
             ticket.reserved_until = now + wait
         elif wanted is not None and reach is NEVER:
-            self._record(events, AffinityFallback, ticket, now, operator_id=wanted, reason="unavailable")
+            self._record(
+                events, AffinityFallback, ticket, now, operator_id=wanted, reason="unavailable"
+            )
         self._arrive(ticket, picks, now, events)
         return self._emit(events)
 
-    def _target(self, conversation: Conversation, group: Group, now: float) -> tuple[str | None, float]:
+    def _target(
+        self, conversation: Conversation, group: Group, now: float
+    ) -> tuple[str | None, float]:
         """The operator a conversation should go to — the one it names, or, by its
         group's affinity, the one who last served its customer — and how long it
         may wait for them."""
@@ -706,7 +711,8 @@ class Router:
         if op is not None:
             op.release(ticket, now)
         operator_id = op.id if op is not None else ticket.held_by
-        assert ticket.assigned_at is not None and operator_id is not None
+        assert ticket.assigned_at is not None
+        assert operator_id is not None
         handle_time = now - ticket.assigned_at
         if ticket.held_at is None and not ticket.held_by:
             # Time on hold is the customer's, not handling: only unheld work teaches.
@@ -938,7 +944,9 @@ class Router:
             elif not meets(target.operator.skills, ticket.requirement):
                 problem = f"they lack the required skills {dict(ticket.requirement)}"
             if problem is not None:
-                raise InvalidTransition(f"cannot transfer {conversation_id!r} to {to_operator!r}: {problem}")
+                raise InvalidTransition(
+                    f"cannot transfer {conversation_id!r} to {to_operator!r}: {problem}"
+                )
         now = self._now()
         events: list[Event] = []
         from_group = ticket.group
@@ -1011,7 +1019,9 @@ class Router:
         op = ticket.operator
         operator_id = op.id if op is not None else ticket.held_by
         assert operator_id is not None
-        self._record(events, Resumed, ticket, now, operator_id=operator_id, held=now - ticket.held_at)
+        self._record(
+            events, Resumed, ticket, now, operator_id=operator_id, held=now - ticket.held_at
+        )
         ticket.held_at = None
         if state is HELD:
             ticket.state = ASSIGNED
@@ -1019,7 +1029,9 @@ class Router:
         ticket.held_by = None
         group = self._groups[ticket.group]
         submitted = ticket.submitted
-        conversation = submitted if submitted.group == group.id else submitted.routed(group=group.id)
+        conversation = (
+            submitted if submitted.group == group.id else submitted.routed(group=group.id)
+        )
         self._restart(ticket, conversation, group, ticket.groups, ticket.step, now)
         wait = (group.affinity or DEFAULT_AFFINITY).wait
         self._route_arrival(ticket, now, events, operator_id, wait)
@@ -1076,7 +1088,8 @@ class Router:
         if target_id is not None:
             reach, target, via = self._reach(target_id, ticket.groups, conversation, wait)
         if reach is NOW:
-            assert target is not None and via is not None
+            assert target is not None
+            assert via is not None
             picks = [(target, via)]
         elif reach is LATER:
             picks = []
@@ -1085,7 +1098,12 @@ class Router:
         else:
             if target_id is not None:
                 self._record(
-                    events, AffinityFallback, ticket, now, operator_id=target_id, reason="unavailable"
+                    events,
+                    AffinityFallback,
+                    ticket,
+                    now,
+                    operator_id=target_id,
+                    reason="unavailable",
                 )
             want = _wanted(self._groups[ticket.group])
             picks = self._pick(ticket.groups, conversation, ticket.declined, want)
@@ -1772,7 +1790,11 @@ class Router:
                 watch = line.watch
                 while watch and watch[0][0] <= line.departures:
                     _, _, stamp, ticket = heapq.heappop(watch)
-                    if ticket.state is QUEUED and ticket.line is line and ticket.watch_stamp == stamp:
+                    if (
+                        ticket.state is QUEUED
+                        and ticket.line is line
+                        and ticket.watch_stamp == stamp
+                    ):
                         ticket.watch_stamp = 0
                         ready.append(ticket)
         ready.sort(key=_seq)
@@ -1798,7 +1820,7 @@ class Router:
             ticket,
             now,
             position=position,
-            previous=ticket.told,
+            previous_position=ticket.told,
             estimated_wait=self._estimate(ticket, position, now),
         )
         self._told(ticket, position, now)
@@ -1861,7 +1883,11 @@ class Router:
         if kind == OFFER:
             return state is OFFERED and ticket.offered_at == stamp
         if kind == AFFINITY:
-            return state is QUEUED and ticket.reserved_for is subject and ticket.reserved_until == stamp
+            return (
+                state is QUEUED
+                and ticket.reserved_for is subject
+                and ticket.reserved_until == stamp
+            )
         if kind == RELEASE:
             return state is HELD and ticket.held_at == stamp
         if kind == NOTIFY:

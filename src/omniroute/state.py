@@ -135,7 +135,9 @@ class Ticket:
         if step is not None:
             self.step = step
             submitted = self.submitted
-            self.requirement = submitted.relax[step - 1].requirement if step else submitted.requirement
+            self.requirement = (
+                submitted.relax[step - 1].requirement if step else submitted.requirement
+            )
         self._current = None
 
     @property
