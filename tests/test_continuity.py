@@ -21,6 +21,7 @@ from omniroute import (
     Event,
     Group,
     HistoryLimits,
+    InvalidTransition,
     Offers,
     Operator,
     Overflow,
@@ -958,4 +959,322 @@ class TestAffinityWithOffers:
         events = router.reject("new", "ann")
         assert kinds(events) == ["OfferRejected", "Offered"]
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
+        check_invariants(router)
+
+
+# -- hold, release, resume ----------------------------------------------------------
+
+
+def msg(cid: str, channel: str, **kwargs: Any) -> Conversation:
+    return Conversation(cid, channel=channel, group="g", **kwargs)
+
+
+class TestHold:
+    def make(self, clock: FakeClock, **group: Any) -> Router:
+        """Group ``g`` releasing held messenger work after 600 s and e-mail at once;
+        ``ann`` ONLINE (one conversation at a time), ``bob`` AWAY."""
+        release = {"messenger": 600.0, "email": 0}
+        router = staffed(
+            clock,
+            Group("g", release_held_after=release, **group),
+            ann=({"g"},),
+            bob=({"g"},),
+        )
+        router.set_status("bob", Status.AWAY)
+        return router
+
+    def test_a_held_conversation_keeps_its_slot(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(chat("c1"))
+        clock.advance(5)
+        events = router.hold("c1")
+        assert kinds(events) == ["Held"]
+        assert events[0].operator_id == "ann"  # type: ignore[attr-defined]
+        info = router.conversation("c1")
+        assert (info.state, info.operator_id, info.held_at) == (ConversationState.HELD, "ann", 5.0)
+        ann = router.operator("ann")
+        assert (ann.conversations, ann.utilisation) == (("c1",), 1.0)
+        # ann is full: new work waits.
+        assert kinds(router.submit(chat("c2"))) == ["Submitted", "Queued"]
+        check_invariants(router)
+
+    def test_a_held_conversation_counts_against_channel_limits(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.update_operator(
+            Operator("ann", {"g"}, capacity=Capacity(total=3, per_channel={"chat": 1}))
+        )
+        router.submit(chat("c1"))
+        router.hold("c1")
+        assert kinds(router.submit(chat("c2"))) == ["Submitted", "Queued"]
+        assert kinds(router.submit(msg("e1", "email"))) == ["Submitted", "Assigned"]
+        check_invariants(router)
+
+    def test_the_grace_time_releases_the_slot_on_tick(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("m1", "messenger"))
+        router.hold("m1")
+        router.submit(chat("c2"))
+        clock.advance(599)
+        assert router.tick() == []
+        clock.advance(1)
+        events = router.tick()
+        assert kinds(events) == ["Ticked", "Released", "Assigned"]
+        released, assigned = events[1:]
+        assert (released.operator_id, released.reason) == ("ann", "grace")  # type: ignore[attr-defined]
+        assert (assigned.conversation_id, assigned.operator_id) == ("c2", "ann")  # type: ignore[attr-defined]
+        info = router.conversation("m1")
+        assert (info.state, info.operator_id, info.held_by) == (
+            ConversationState.RELEASED,
+            None,
+            "ann",
+        )
+        assert router.operator("ann").conversations == ("c2",)
+        check_invariants(router)
+
+    def test_a_grace_time_of_zero_releases_inside_hold(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email"))
+        router.submit(chat("c2"))
+        events = router.hold("e1")
+        assert kinds(events) == ["Held", "Released", "Assigned"]
+        assert events[1].reason == "grace"  # type: ignore[attr-defined]
+        assert events[2].conversation_id == "c2"  # type: ignore[attr-defined]
+        assert router.conversation("e1").state is ConversationState.RELEASED
+        check_invariants(router)
+
+    def test_channels_not_named_keep_the_slot(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(chat("c1"))
+        router.hold("c1")
+        clock.advance(10**6)
+        assert router.tick() == []
+        assert router.conversation("c1").state is ConversationState.HELD
+        check_invariants(router)
+
+    def test_a_grace_timer_does_not_fire_after_a_resume(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("m1", "messenger"))
+        router.hold("m1")
+        clock.advance(100)
+        router.resume("m1")
+        clock.advance(500)  # 600 s after the hold
+        assert router.tick() == []
+        assert router.conversation("m1").state is ConversationState.ASSIGNED
+        check_invariants(router)
+
+    def test_resume_from_held_is_assigned_again_and_nothing_else(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(chat("c1"))
+        clock.advance(5)
+        router.hold("c1")
+        router.submit(chat("c2"))
+        clock.advance(40)
+        events = router.resume("c1")
+        assert kinds(events) == ["Resumed"]
+        assert (events[0].operator_id, events[0].held) == ("ann", 40.0)  # type: ignore[attr-defined]
+        info = router.conversation("c1")
+        assert (info.state, info.operator_id, info.held_at) == (
+            ConversationState.ASSIGNED,
+            "ann",
+            None,
+        )
+        assert info.assigned_at == 0.0
+        assert router.position("c2") == 1
+        check_invariants(router)
+
+    def test_resume_from_released_goes_back_to_a_free_operator(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.set_status("bob", Status.ONLINE)
+        router.submit(msg("e1", "email"))  # ann
+        router.hold("e1")
+        clock.advance(50)
+        events = router.resume("e1")
+        assert kinds(events) == ["Resumed", "Assigned"]
+        assert events[0].held == 50.0  # type: ignore[attr-defined]
+        assert (events[1].operator_id, events[1].waited) == ("ann", 0.0)  # type: ignore[attr-defined]
+        info = router.conversation("e1")
+        assert (info.state, info.held_by, info.held_at) == (ConversationState.ASSIGNED, None, None)
+        check_invariants(router)
+
+    def test_resume_from_released_waits_for_a_busy_operator(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email"))
+        router.hold("e1")
+        router.submit(chat("x"))  # ann takes other work
+        clock.advance(10)
+        events = router.resume("e1")
+        assert kinds(events) == ["Resumed", "Queued"]
+        assert events[-1].for_operator == "ann"  # type: ignore[attr-defined]
+        router.set_status("bob", Status.ONLINE)  # does not take it
+        assert router.conversation("e1").waiting_for == "ann"
+        clock.advance(5)
+        events = router.finish("x")
+        assert kinds(events) == ["Finished", "Assigned"]
+        assert events[-1].conversation_id == "e1"  # type: ignore[attr-defined]
+        assert events[-1].waited == 5.0  # type: ignore[attr-defined]  # waiting restarted at resume
+        check_invariants(router)
+
+    def test_resume_from_released_falls_back_after_60_seconds(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email"))
+        router.hold("e1")
+        router.submit(chat("x"))
+        router.resume("e1")
+        router.set_status("bob", Status.ONLINE)
+        clock.advance(59)
+        assert router.tick() == []
+        clock.advance(1)
+        events = router.tick()
+        assert kinds(events) == ["Ticked", "AffinityFallback", "Assigned"]
+        assert (events[1].operator_id, events[1].reason) == ("ann", "timeout")  # type: ignore[attr-defined]
+        assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
+        check_invariants(router)
+
+    def test_resume_waits_the_group_affinity_wait(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock, affinity=Affinity(wait=15))
+        router.submit(msg("e1", "email"))
+        router.hold("e1")
+        router.submit(chat("x"))
+        router.resume("e1")
+        router.set_status("bob", Status.ONLINE)
+        clock.advance(15)
+        assert kinds(router.tick()) == ["Ticked", "AffinityFallback", "Assigned"]
+        check_invariants(router)
+
+    def test_resume_after_the_operator_was_removed_falls_back_at_once(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email"))
+        router.hold("e1")
+        router.set_status("bob", Status.ONLINE)
+        router.remove_operator("ann")
+        events = router.resume("e1")
+        assert kinds(events) == ["Resumed", "AffinityFallback", "Assigned"]
+        assert events[0].operator_id == "ann"  # type: ignore[attr-defined]
+        assert (events[1].operator_id, events[1].reason) == ("ann", "unavailable")  # type: ignore[attr-defined]
+        assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
+        check_invariants(router)
+
+    def test_resume_after_the_operator_went_offline_falls_back_and_waits(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email"))
+        router.hold("e1")
+        router.set_status("ann", Status.OFFLINE)
+        events = router.resume("e1")
+        assert kinds(events) == ["Resumed", "AffinityFallback", "Queued"]
+        assert events[-1].for_operator is None  # type: ignore[attr-defined]
+        check_invariants(router)
+
+    def test_an_operator_going_offline_releases_what_they_hold(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.update_operator(Operator("ann", {"g"}, capacity=Capacity(total=2)))
+        router.submit(chat("held"))
+        router.submit(chat("active"))
+        router.hold("held")
+        router.set_status("bob", Status.ONLINE)
+        router.set_status("bob", Status.AWAY)
+        events = router.set_status("ann", Status.OFFLINE)
+        assert kinds(events) == ["StatusChanged", "Released", "Requeued"]
+        released, requeued = events[1:]
+        assert (released.conversation_id, released.reason) == ("held", "operator_left")  # type: ignore[attr-defined]
+        assert requeued.conversation_id == "active"  # type: ignore[attr-defined]
+        info = router.conversation("held")
+        assert (info.state, info.held_by) == (ConversationState.RELEASED, "ann")
+        assert router.queue_length("g") == 1  # only the active one waits
+        check_invariants(router)
+
+    def test_a_removed_operator_releases_what_they_hold(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(chat("held"))
+        router.hold("held")
+        events = router.remove_operator("ann")
+        assert kinds(events) == ["OperatorRemoved", "Released"]
+        assert events[1].reason == "operator_left"  # type: ignore[attr-defined]
+        assert router.conversation("held").held_by == "ann"
+        check_invariants(router)
+
+    def test_finish_from_held_frees_the_slot(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(chat("c1"))
+        router.hold("c1")
+        router.submit(chat("c2"))
+        clock.advance(30)
+        events = router.finish("c1")
+        assert kinds(events) == ["Finished", "Assigned"]
+        assert (events[0].operator_id, events[0].handle_time) == ("ann", 30.0)  # type: ignore[attr-defined]
+        assert events[1].conversation_id == "c2"  # type: ignore[attr-defined]
+        check_invariants(router)
+
+    def test_finish_from_released_names_who_held_it(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email", customer_id="u"))
+        router.hold("e1")
+        router.submit(chat("x"))
+        events = router.finish("e1")
+        assert kinds(events) == ["Finished"]
+        assert events[0].operator_id == "ann"  # type: ignore[attr-defined]
+        assert router.operator("ann").conversations == ("x",)
+        assert visit(router, "u") == [("e1", ("ann",), "finished")]
+        check_invariants(router)
+
+    def test_a_resumed_conversation_served_by_another_operator_records_both(self) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.submit(msg("e1", "email", customer_id="u"))
+        router.hold("e1")
+        router.set_status("ann", Status.OFFLINE)
+        router.set_status("bob", Status.ONLINE)
+        router.resume("e1")
+        assert visit(router, "u") == [("e1", ("ann", "bob"), None)]
+        check_invariants(router)
+
+    @pytest.mark.parametrize(
+        ("setup", "call", "match"),
+        [
+            ("queued", lambda r: r.hold("q"), "hold conversation 'q': it is queued"),
+            ("assigned", lambda r: r.resume("a"), "resume conversation 'a': it is assigned"),
+            ("queued", lambda r: r.resume("q"), "resume conversation 'q': it is queued"),
+            ("held", lambda r: r.hold("a"), "hold conversation 'a': it is held"),
+            (
+                "held",
+                lambda r: r.transfer("a", to_operator="bob"),
+                "transfer conversation 'a': it is held",
+            ),
+            ("held", lambda r: r.abandon("a"), "abandon conversation 'a': it is held"),
+            ("released", lambda r: r.abandon("a"), "abandon conversation 'a': it is released"),
+            ("released", lambda r: r.hold("a"), "hold conversation 'a': it is released"),
+            (
+                "released",
+                lambda r: r.transfer("a", to_group="g"),
+                "transfer conversation 'a': it is released",
+            ),
+            ("queued", lambda r: r.finish("q"), "finish conversation 'q': it is queued"),
+        ],
+    )
+    def test_illegal_moves_change_nothing(self, setup: str, call: Any, match: str) -> None:
+        clock = FakeClock()
+        router = self.make(clock)
+        router.set_status("bob", Status.ONLINE)
+        router.submit(msg("a", "email" if setup == "released" else "chat"))
+        router.submit(chat("b"))
+        router.submit(chat("q"))
+        if setup in ("held", "released"):
+            router.hold("a")
+        unchanged(router, lambda: call(router), InvalidTransition, match)
         check_invariants(router)
