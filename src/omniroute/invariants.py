@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from omniroute.lifecycle import ConversationState
 from omniroute.model import Status
+from omniroute.skills import meets
 from omniroute.strategies._ranked import RankedStrategy
 
 if TYPE_CHECKING:
@@ -27,13 +28,17 @@ def check_invariants(router: Router) -> None:
     """Check that ``router`` is consistent and has kept every promise:
 
     * every live conversation is in exactly one place: waiting in the line of its
-      groups and current requirement, offered to the operators who hold it, or held
-      by the one operator it is assigned to;
+      groups and current requirement (or the personal line of the operator it waits
+      for, who may take it), offered to the operators who hold it, held by the one
+      operator it is assigned or held by (a held conversation keeps its slot), or —
+      held with its slot released — by nobody;
     * no operator holds more than any of their limits allows, and OFFLINE operators
       hold only what their groups keep for them (``keep_on_leave``);
     * work-conserving: no ONLINE operator with room for a waiting conversation they
       may take (group, skills and channel) is left idle;
     * nothing waits in a group that overflows when nobody is ONLINE while nobody is;
+    * customer history stays within its limits and agrees with the live
+      conversations it records;
     * waiting lines are ordered, counts add up, and every built-in strategy's
       index holds exactly the operators free to receive work.
 
@@ -41,6 +46,8 @@ def check_invariants(router: Router) -> None:
     """
     router._room._check()
     queued, offered = ConversationState.QUEUED, ConversationState.OFFERED
+    held_states = (ConversationState.ASSIGNED, ConversationState.HELD)
+    released = ConversationState.RELEASED
     live_in_group = dict.fromkeys(router._groups, 0)
     held: dict[str, list[str]] = {op_id: [] for op_id in router._operators}
     for ticket in router._tickets.values():
@@ -58,11 +65,26 @@ def check_invariants(router: Router) -> None:
             _require(not ticket.offers, f"{ticket.id!r} waits but is offered")
             line = ticket.line
             _require(line.position(ticket) >= 1, f"{ticket.id!r} waits in no line")
-            _require(
-                line.groups == ticket.groups
-                and line.requirement == ticket.conversation.requirement,
-                f"{ticket.id!r} waits in the wrong line",
-            )
+            target = ticket.reserved_for
+            if target is None:
+                _require(
+                    line.groups == ticket.groups
+                    and line.requirement == ticket.conversation.requirement
+                    and line.operator is None,
+                    f"{ticket.id!r} waits in the wrong line",
+                )
+            else:
+                _require(
+                    line.groups == ticket.groups and line.operator == target.id,
+                    f"{ticket.id!r} waits for {target.id!r} in the wrong line",
+                )
+                _require(
+                    router._operators.get(target.id) is target
+                    and target.status is not Status.OFFLINE
+                    and router._via(ticket.groups, target) is not None
+                    and meets(target.operator.skills, ticket.requirement),
+                    f"{ticket.id!r} waits for {target.id!r}, who may not take it",
+                )
             overflow = router._groups[ticket.group].overflow
             _require(
                 overflow is None
@@ -79,8 +101,17 @@ def check_invariants(router: Router) -> None:
                     f"{ticket.id!r} offered to a stranger",
                 )
                 held[op_id].append(ticket.id)
+        elif ticket.state is released:
+            _require(
+                ticket.operator is None and ticket.held_by and ticket.held_at is not None,
+                f"{ticket.id!r} is released but still held, or forgot who held it",
+            )
         else:
-            _require(ticket.state is ConversationState.ASSIGNED, f"{ticket.id!r} has ended")
+            _require(ticket.state in held_states, f"{ticket.id!r} has ended")
+            _require(
+                (ticket.held_at is not None) == (ticket.state is ConversationState.HELD),
+                f"{ticket.id!r} hold time is stale",
+            )
             op = ticket.operator
             _require(
                 op is not None and router._operators.get(op.id) is op and not ticket.offers,
@@ -116,19 +147,43 @@ def check_invariants(router: Router) -> None:
             kept = [
                 t.id
                 for t in op.conversations.values()
-                if t.state is offered or not router._groups[t.group].keep_on_leave
+                if t.state is not ConversationState.ASSIGNED
+                or not router._groups[t.group].keep_on_leave
             ]
             _require(not kept, f"operator {op_id!r} is OFFLINE but holds {kept}")
         for group_id in op.operator.groups:
             _require(op_id in router._members[group_id], f"{op_id!r} missing from {group_id!r}")
         if op.can_receive():
-            for line in router._lines_for(op):
+            for line in router._lines_for(op) + router._room.personal_of(op_id):
                 if line and op.fits(line.channel):
                     raise AssertionError(
                         f"not work-conserving: operator {op_id!r} is free while "
                         f"{line.head().id!r} waits in group {line.group!r} on {line.channel!r}"
                     )
     _require(online == router._online, f"ONLINE operators per group miscounted: {online}")
+    history = router._history
+    if history is not None:
+        history._check()
+        limits = history.limits
+        _require(
+            limits.max_customers is None or history.customers() <= limits.max_customers,
+            "customer history remembers too many customers",
+        )
+        for ticket in router._tickets.values():
+            record = ticket.record
+            customer = ticket.submitted.customer_id
+            _require(
+                record is None or customer is not None,
+                f"{ticket.id!r} has no customer but a history entry",
+            )
+            if record is not None and record.customer is not None:
+                visit = record.view()
+                _require(
+                    visit.conversation_id == ticket.id
+                    and visit.outcome is None
+                    and visit.group == ticket.group,
+                    f"{ticket.id!r}'s history entry disagrees with it: {visit}",
+                )
     for group_id, group in router._groups.items():
         # The built-in strategies' own indexes; a host strategy's are its own affair.
         strategy = group.strategy

@@ -1702,6 +1702,8 @@ class Router:
         groups = (*ticket.groups, target.id) if source.overflow.keep else (target.id,)
         ticket.groups = groups
         ticket.moved(group=target.id)
+        if ticket.record is not None:
+            ticket.record.moved(target.id)
         ticket.entered_at = now
         self._count_live(ticket, 1)
         priority = ticket.submitted.priority

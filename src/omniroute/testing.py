@@ -30,25 +30,33 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from omniroute.capacity import Capacity
 from omniroute.errors import OmnirouteError
+from omniroute.estimate import WaitEstimates
 from omniroute.events import (
     Abandoned,
+    AffinityFallback,
     Assigned,
     Escalated,
     Event,
     Finished,
     HandedOff,
+    Held,
     Offered,
     OfferExpired,
     OfferRejected,
     OfferRescinded,
+    PositionChanged,
     Queued,
     Relaxed,
+    Released,
     Requeued,
+    Resumed,
     Submitted,
+    Transferred,
 )
+from omniroute.history import HistoryLimits
 from omniroute.invariants import check_invariants
 from omniroute.model import Conversation, Group, Operator, Status
-from omniroute.policy import Discipline, Offers, Overflow, Relaxation
+from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 from omniroute.router import Router
 from omniroute.rules import Ge, In, Rule, Rules
 from omniroute.skills import meets
@@ -67,6 +75,7 @@ __all__ = [
     "operators",
     "relaxations",
     "router_configs",
+    "router_settings",
     "routing_strategies",
     "rules",
     "skill_levels",
@@ -172,11 +181,16 @@ def conversations(
     channels: Sequence[str] = CHANNELS,
     skills: Sequence[str] = SKILLS,
     by_rules: bool = False,
+    operator_ids: Sequence[str] = (),
 ) -> st.SearchStrategy[Conversation]:
     """Conversations with one of ``ids`` (names, or a strategy that draws them) in
     one of ``group_ids`` — or, with ``by_rules``, now and then none, for the Router's
     rules to choose — with priorities, sometimes a skill requirement, relaxation
-    steps and a ``topic`` in their metadata."""
+    steps, a returning customer, a ``topic`` in their metadata and, now and then, an
+    operator of ``operator_ids`` they prefer."""
+    prefer = st.none()
+    if operator_ids:
+        prefer = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(operator_ids))
     requirement = st.dictionaries(st.sampled_from(skills), st.integers(1, 3), max_size=1)
     return st.builds(
         Conversation,
@@ -187,6 +201,8 @@ def conversations(
         requires=st.one_of(st.just({}), requirement),
         relax=st.one_of(st.just(()), relaxations(skills)),
         customer_id=st.none() | st.sampled_from(["u1", "u2", "u3"]),
+        prefer_operator=prefer,
+        prefer_wait=st.none() | st.sampled_from([0.0, 5.0]),
         metadata=st.fixed_dictionaries({}, optional={"topic": st.sampled_from(TOPICS)}),
     )
 
@@ -224,11 +240,14 @@ def routing_strategies(
     return st.sampled_from(sorted(factories)).map(lambda name: factories[name]())
 
 
-def group_policies(overflow_to: Sequence[str] = ()) -> st.SearchStrategy[dict[str, Any]]:
+def group_policies(
+    overflow_to: Sequence[str] = (), *, channels: Sequence[str] = CHANNELS
+) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for :class:`Group`'s policies: discipline, priority aging,
     offers (with timeouts, ring-all and auto-AWAY), what happens when an operator
-    leaves, and an overflow to one of ``overflow_to`` (none if empty). Mostly the
-    defaults, so that plain routing stays common."""
+    leaves, affinity, releasing held conversations of ``channels``, and an overflow
+    to one of ``overflow_to`` (none if empty). Mostly the defaults, so that plain
+    routing stays common."""
     after = st.sampled_from([0.0, 5.0, 30.0])
     queue_over = st.integers(0, 2)
     # At least one trigger: the one picked first is always set.
@@ -261,7 +280,40 @@ def group_policies(overflow_to: Sequence[str] = ()) -> st.SearchStrategy[dict[st
             "aging": st.sampled_from([1.0, 10.0]),
             "offers": offers,
             "keep_on_leave": st.sampled_from([5.0, 60.0, math.inf]),
+            "affinity": st.builds(
+                Affinity,
+                within=st.sampled_from([30.0, math.inf]),
+                wait=st.sampled_from([0.0, 5.0, math.inf]),
+            ),
+            "release_held_after": st.dictionaries(
+                st.sampled_from(channels), st.sampled_from([0.0, 5.0]), max_size=2
+            ),
             **({"overflow": overflow} if overflow_to else {}),
+        },
+    )
+
+
+def router_settings() -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments for :meth:`Router.configure`: small history limits (so
+    that they bind), position updates and wait-estimate settings."""
+    history = st.builds(
+        HistoryLimits,
+        per_customer=st.integers(1, 3),
+        max_age=st.sampled_from([None, 30.0]),
+        max_customers=st.sampled_from([None, 1, 2]),
+    )
+    updates = st.builds(
+        PositionUpdates, places=st.integers(1, 3), seconds=st.sampled_from([0.0, 5.0])
+    )
+    estimates = st.builds(
+        WaitEstimates, window=st.integers(2, 5), min_samples=st.just(2), horizon=st.just(60.0)
+    )
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "history": st.none() | history,
+            "position_updates": st.none() | updates,
+            "wait_estimates": estimates,
         },
     )
 
@@ -271,6 +323,7 @@ def groups(
     factories: StrategyFactories = BUILT_IN_STRATEGIES,
     *,
     overflow_to: Sequence[str] = (),
+    channels: Sequence[str] = CHANNELS,
 ) -> st.SearchStrategy[Group]:
     """Groups with one of ``ids``, any of the strategies ``factories`` make, and
     random policies (:func:`group_policies`)."""
@@ -282,7 +335,10 @@ def groups(
         return Group(group_id, strategy=strategy, **policies)
 
     return st.builds(
-        build, st.sampled_from(ids), routing_strategies(factories), group_policies(overflow_to)
+        build,
+        st.sampled_from(ids),
+        routing_strategies(factories),
+        group_policies(overflow_to, channels=channels),
     )
 
 
@@ -334,7 +390,7 @@ def router_configs(
     names = st.fixed_dictionaries({g: st.sampled_from(sorted(factories)) for g in group_ids})
     # A group may overflow only to a group added before it: no cycles.
     policies = st.fixed_dictionaries(
-        {g: group_policies(group_ids[:i]) for i, g in enumerate(group_ids)}
+        {g: group_policies(group_ids[:i], channels=channels) for i, g in enumerate(group_ids)}
     )
     n = len(operator_ids)
     definition = st.tuples(
@@ -383,6 +439,7 @@ class _Draws:
     operator_id: st.SearchStrategy[str]
     conversation: st.SearchStrategy[Conversation]
     rules: st.SearchStrategy[Rules]
+    settings: st.SearchStrategy[dict[str, Any]]
 
 
 @functools.cache
@@ -395,13 +452,23 @@ def _draws_for(machine: type[RouterStateMachine]) -> _Draws:
             factories=machine.strategy_factories,
             **vocabulary,
         ),
-        group=groups(machine.group_ids, machine.strategy_factories, overflow_to=machine.group_ids),
+        group=groups(
+            machine.group_ids,
+            machine.strategy_factories,
+            overflow_to=machine.group_ids,
+            channels=machine.channels,
+        ),
         group_id=st.sampled_from(machine.group_ids),
         operator=operators(machine.operator_ids, machine.group_ids, **vocabulary),
         operator_id=st.sampled_from(machine.operator_ids),
         conversation=conversations(
-            st.just("drawn"), machine.group_ids, by_rules=True, **vocabulary
+            st.just("drawn"),
+            machine.group_ids,
+            by_rules=True,
+            operator_ids=machine.operator_ids,
+            **vocabulary,
         ),
+        settings=router_settings(),
         rules=rules(machine.group_ids, channels=machine.channels),
     )
 
@@ -454,6 +521,8 @@ class RouterStateMachine(RuleBasedStateMachine):
         self.offered: dict[str, set[str]] = {}  # id → operators it is offered to
         self.declined: dict[str, set[str]] = {}  # id → operators who declined it
         self.targets: dict[str, tuple[str, ...]] = {}  # id → groups whose operators may take it
+        self.on_hold: set[str] = set()  # held, keeping the holder's slot
+        self.released: dict[str, str] = {}  # id → who held it, for those held without a slot
         self.ended: set[str] = set()
 
     def make_router(self, clock: FakeClock) -> Router:
@@ -523,6 +592,40 @@ class RouterStateMachine(RuleBasedStateMachine):
                 cid = event.conversation_id
                 self.holder.pop(cid, None)
                 self.waiting[cid] = self._place(cid)
+            elif isinstance(event, AffinityFallback):
+                cid = event.conversation_id
+                if cid in self.waiting:  # else it fell back before it waited
+                    self.waiting[cid] = self._place(cid)
+            elif isinstance(event, PositionChanged):
+                cid = event.conversation_id
+                # Told at the end of the call: the place is the one it has now.
+                assert self.router.position(cid) == event.position, f"{cid} told a wrong place"
+                assert event.position < event.previous_position, f"{cid} told it moved back"
+            elif isinstance(event, Held):
+                cid = event.conversation_id
+                assert self.holder[cid] == event.operator_id
+                assert cid not in self.on_hold
+                self.on_hold.add(cid)
+            elif isinstance(event, Released):
+                cid = event.conversation_id
+                self.on_hold.remove(cid)
+                assert self.holder.pop(cid) == event.operator_id
+                self.released[cid] = event.operator_id
+            elif isinstance(event, Resumed):
+                cid = event.conversation_id
+                if cid in self.on_hold:
+                    self.on_hold.remove(cid)
+                else:
+                    assert self.released.pop(cid) == event.operator_id
+            elif isinstance(event, Transferred):
+                cid = event.conversation_id
+                assert self.holder.pop(cid) == event.operator_id
+                if event.to_group is not None:
+                    self.targets[cid] = (event.group,)
+                if event.to_operator is None:
+                    self.declined[cid] = {event.operator_id}
+                else:
+                    self.declined.pop(cid, None)
             elif isinstance(event, Escalated):
                 cid = event.conversation_id
                 keep = self.router.group(event.from_group).overflow
@@ -564,8 +667,11 @@ class RouterStateMachine(RuleBasedStateMachine):
                     if cid not in self.ended:
                         self.waiting[cid] = self._place(cid)
             elif isinstance(event, Finished):
-                assert self.holder.pop(event.conversation_id) == event.operator_id
-                self._end(event.conversation_id)
+                cid = event.conversation_id
+                holder = self.released.pop(cid, None) or self.holder.pop(cid)
+                assert holder == event.operator_id
+                self.on_hold.discard(cid)
+                self._end(cid)
             elif isinstance(event, Abandoned):
                 cid = event.conversation_id
                 self.waiting.pop(cid, None)
@@ -609,7 +715,9 @@ class RouterStateMachine(RuleBasedStateMachine):
     def _place(self, cid: str) -> tuple[Any, ...]:
         info = self.router.conversation(cid)
         c = info.conversation
-        line = (self.targets[cid], c.channel, c.requirement)
+        # Work waiting for one operator alone has a line of its own.
+        requirement = c.requirement if info.waiting_for is None else info.waiting_for
+        line = (self.targets[cid], c.channel, requirement)
         order = self.router.group(c.group).order(c.priority, info.enqueued_at, self.submitted[cid])
         return line, order
 
@@ -723,7 +831,57 @@ class RouterStateMachine(RuleBasedStateMachine):
         priority = data.draw(st.none() | st.integers(0, 2))
         self.call("handoff", cid, group_id, reason="drawn", requires=requires, priority=priority)
 
-    @rule(data=st.data(), kind=st.integers(0, 7))
+    @precondition(lambda self: self.holder)
+    @rule(data=st.data())
+    def hold(self, data: st.DataObject) -> None:
+        """An operator waits on the customer's reply (or, now and then, holds twice)."""
+        self.call("hold", data.draw(st.sampled_from(sorted(self.holder))))
+
+    @precondition(lambda self: self.on_hold or self.released)
+    @rule(data=st.data())
+    def resume(self, data: st.DataObject) -> None:
+        """The customer writes again; a conversation whose slot was released goes
+        back to its operator whenever they can take it."""
+        cid = data.draw(st.sampled_from(sorted({*self.on_hold, *self.released})))
+        router = self.router
+        ticket = router._tickets[cid]
+        op = router._operators.get(self.released.get(cid, ""))
+        can_take = (
+            op is not None
+            and op.free
+            and op.fits(ticket.channel)
+            and router._via(ticket.groups, op) is not None
+            and meets(op.operator.skills, ticket.requirement)
+        )
+        events = self.call("resume", cid)
+        assert events is not None, f"resume({cid!r}) failed"
+        if can_take:
+            assert op is not None
+            given = [e for e in events if isinstance(e, (Assigned, Offered))]
+            assert given, f"{cid} did not go back"
+            assert given[0].conversation_id == cid, f"{cid} did not go back first"
+            assert given[0].operator_id == op.id, f"{cid} did not go back to {op.id}"
+
+    @precondition(lambda self: self.holder)
+    @rule(data=st.data(), to=st.integers(0, 2))
+    def transfer(self, data: st.DataObject, to: int) -> None:
+        """An operator transfers a conversation to a colleague, a group, or both."""
+        cid = data.draw(st.sampled_from(sorted(self.holder)))
+        kwargs: dict[str, Any] = {"reason": "drawn"}
+        if to != 1:
+            kwargs["to_operator"] = data.draw(self.draws.operator_id)
+            kwargs["wait"] = data.draw(st.sampled_from([0.0, 5.0, math.inf]))
+        if to != 0:
+            kwargs["to_group"] = data.draw(self.draws.group_id)
+        kwargs["priority"] = data.draw(st.none() | st.integers(0, 2))
+        self.call("transfer", cid, **kwargs)
+
+    @rule(data=st.data())
+    def configure(self, data: st.DataObject) -> None:
+        """The host changes the Router-wide settings: history, position updates."""
+        self.call("configure", **data.draw(self.draws.settings))
+
+    @rule(data=st.data(), kind=st.integers(0, 10))
     def call_that_must_fail(self, data: st.DataObject, kind: int) -> None:
         """Illegal calls of every kind: each must raise and change nothing."""
         live = sorted(self.waiting) + sorted(self.holder)
@@ -746,6 +904,15 @@ class RouterStateMachine(RuleBasedStateMachine):
             failed = self.call("reject", data.draw(st.sampled_from(sorted(self.waiting))), "o0")
         elif kind == 7 and self.waiting:
             failed = self.call("handoff", data.draw(st.sampled_from(sorted(self.waiting))), "g0")
+        elif kind == 8 and self.waiting:
+            failed = self.call("hold", data.draw(st.sampled_from(sorted(self.waiting))))
+        elif kind == 9 and self.holder:
+            active = sorted(set(self.holder) - self.on_hold)
+            if active:
+                failed = self.call("resume", data.draw(st.sampled_from(active)))
+        elif kind == 10 and self.holder:
+            cid = data.draw(st.sampled_from(sorted(self.holder)))
+            failed = self.call("transfer", cid, to_operator=self.holder[cid])
         assert failed is None, "an illegal call succeeded"
 
     @rule(seconds=st.sampled_from([0.0, 0.5, 3.0, 6.0, 31.0, 60.0]))
@@ -793,20 +960,24 @@ class RouterStateMachine(RuleBasedStateMachine):
     @invariant()
     def events_told_the_truth(self) -> None:
         infos = {info.id: info for info in self.router.conversations()}
-        assert set(infos) == set(self.waiting) | set(self.holder) | set(self.offered)
+        live = set(self.waiting) | set(self.holder) | set(self.offered) | set(self.released)
+        assert set(infos) == live
         for cid, info in infos.items():
             assert info.operator_id == self.holder.get(cid), cid
+            assert info.held_by == self.released.get(cid), cid
+            assert (info.held_at is not None) == (cid in self.on_hold or cid in self.released)
             assert (info.position is not None) == (cid in self.waiting), cid
             assert set(info.offered_to) == self.offered.get(cid, set()), cid
             assert info.conversation.group == self.targets[cid][-1], cid
 
     @invariant()
     def nothing_lost_or_duplicated(self) -> None:
-        places = [set(self.waiting), set(self.holder), set(self.offered)]
+        places = [set(self.waiting), set(self.holder), set(self.offered), set(self.released)]
         assert sum(map(len, places)) == len(set().union(*places)), "a conversation is in two places"
         live = set().union(*places)
         assert set(self.submitted) == live | self.ended
         assert self.router.queue_length() == len(self.waiting)
         held = [cid for info in self.router.operators() for cid in info.conversations]
+        # Held conversations keep their slot: they stay in ``holder``.
         expected = [*self.holder, *(c for c, ops in self.offered.items() for _ in ops)]
         assert sorted(held) == sorted(expected)
