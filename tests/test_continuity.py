@@ -2059,3 +2059,125 @@ class TestPositionUpdates:
             ValidationError,
             "position_updates must be PositionUpdates or None",
         )
+
+
+# -- surviving restarts ---------------------------------------------------------------
+
+
+def _waiting_for_ann(clock: FakeClock) -> Router:
+    router = returning(clock)
+    router.set_status("ann", Status.AWAY)
+    router.submit(chat("new", customer_id="u"))
+    router.set_status("bob", Status.AWAY)
+    clock.advance(20)
+    return router
+
+
+def _held_with_grace(clock: FakeClock) -> Router:
+    release = {"messenger": 100.0}
+    router = staffed(clock, Group("g", release_held_after=release), ann=({"g"},))
+    router.submit(Conversation("m1", channel="messenger", group="g", customer_id="u"))
+    router.hold("m1")
+    router.submit(chat("c2"))
+    clock.advance(40)
+    return router
+
+
+def _released(clock: FakeClock) -> Router:
+    router = staffed(clock, Group("g", release_held_after={"email": 0}), ann=({"g"},))
+    router.submit(Conversation("e1", channel="email", group="g", customer_id="u"))
+    router.hold("e1")
+    router.submit(chat("x"))
+    clock.advance(40)
+    return router
+
+
+def _transferred(clock: FakeClock) -> Router:
+    router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    router.submit(chat("c1", customer_id="u"))  # ann
+    router.submit(chat("x"))  # bob
+    router.transfer("c1", to_operator="bob", wait=50)
+    clock.advance(20)
+    return router
+
+
+def _then_waiting_for_ann(router: Router, clock: FakeClock) -> list[Event]:
+    clock.advance(39)
+    events = router.tick()
+    router.set_status("bob", Status.ONLINE)
+    clock.advance(1)
+    return events + router.tick()
+
+
+def _then_held_with_grace(router: Router, clock: FakeClock) -> list[Event]:
+    clock.advance(60)
+    return router.tick()
+
+
+def _then_released(router: Router, clock: FakeClock) -> list[Event]:
+    events = router.resume("e1")
+    clock.advance(60)
+    return events + router.tick() + router.finish("x")
+
+
+def _then_transferred(router: Router, clock: FakeClock) -> list[Event]:
+    clock.advance(30)
+    return router.tick()
+
+
+@pytest.mark.parametrize(
+    ("build", "then", "expected"),
+    [
+        (_waiting_for_ann, _then_waiting_for_ann, ["Ticked", "AffinityFallback", "Assigned"]),
+        (_held_with_grace, _then_held_with_grace, ["Ticked", "Released", "Assigned"]),
+        (_released, _then_released, ["Resumed", "Queued", "Ticked", "AffinityFallback"]),
+        (_transferred, _then_transferred, ["Ticked", "AffinityFallback", "Assigned"]),
+    ],
+    ids=["waiting for an operator", "held with grace", "released", "transferred with a wait"],
+)
+def test_a_restored_router_continues_exactly(build: Any, then: Any, expected: list[str]) -> None:
+    clock = FakeClock()
+    router = build(clock)
+    twin_clock = FakeClock(clock())
+    twin = Router.restore(json.loads(json.dumps(router.snapshot())), clock=twin_clock)
+    assert twin.snapshot() == router.snapshot()
+    events = then(router, clock)
+    assert kinds(events)[: len(expected)] == expected
+    assert then(twin, twin_clock) == events
+    assert twin.snapshot() == router.snapshot()
+    assert twin.history("u") == router.history("u")
+    check_invariants(twin)
+
+
+def test_a_journal_replays_holds_resumes_transfers_and_settings() -> None:
+    clock = FakeClock()
+    journal: list[Event] = []
+    router = Router(clock=clock, on_event=journal.append)
+    router.add_group(Group("g", affinity=Affinity(wait=30), release_held_after={"email": 5}))
+    for name in ("ann", "bob"):
+        router.add_operator(Operator(name, {"g"}))
+        router.set_status(name, Status.ONLINE)
+    router.configure(
+        history=HistoryLimits(per_customer=4),
+        position_updates=PositionUpdates(places=1),
+        wait_estimates=WaitEstimates(handle_time=90),
+    )
+    router.submit(Conversation("e1", channel="email", group="g", customer_id="u"))
+    router.hold("e1")
+    clock.advance(5)
+    router.tick()  # released
+    router.submit(chat("c1", customer_id="v"), prefer_operator="ann")
+    router.submit(chat("c2"))  # bob
+    router.resume("e1")
+    router.transfer("c1", to_operator="bob", reason="escalate")
+    clock.advance(30)
+    router.tick()
+    router.submit(chat("c3", customer_id="u"))
+    twin = Router.replay(None, journal, clock=clock)
+    assert twin.snapshot() == router.snapshot()
+    assert twin.config == router.config
+    for customer in ("u", "v"):
+        assert twin.history(customer) == router.history(customer)
+    clock.advance(1)
+    assert twin.finish("c2") == router.finish("c2")
+    check_invariants(twin)
