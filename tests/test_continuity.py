@@ -584,6 +584,30 @@ class TestAffinity:
         assert events[-1].conversation_id == "first"  # type: ignore[attr-defined]
         check_invariants(router)
 
+    def test_an_infinite_wait_never_times_out(self) -> None:
+        clock = FakeClock()
+        router = returning(clock, Affinity(wait=math.inf))
+        router.set_status("ann", Status.AWAY)
+        router.submit(chat("new", customer_id="u"))
+        clock.advance(10**7)
+        assert router.tick() == []
+        assert router.conversation("new").waiting_for == "ann"
+        check_invariants(router)
+
+    def test_a_customer_may_leave_while_waiting_for_their_operator(self) -> None:
+        clock = FakeClock()
+        router = returning(clock)
+        router.set_status("ann", Status.AWAY)
+        router.submit(chat("new", customer_id="u"))
+        clock.advance(5)
+        events = router.abandon("new")
+        assert kinds(events) == ["Abandoned"]
+        assert events[0].waited == 5.0  # type: ignore[attr-defined]
+        assert visit(router, "u")[0] == ("new", (), "abandoned")
+        clock.advance(60)
+        assert router.tick() == []
+        check_invariants(router)
+
     def test_an_offline_operator_falls_back_at_once(self) -> None:
         clock = FakeClock()
         router = returning(clock)
