@@ -268,10 +268,13 @@ class AffinityFallback(ConversationEvent):
     time), ``"unavailable"`` (they cannot take it: OFFLINE, unknown, not in its
     group or without the skills — or not free, with no wait allowed),
     ``"operator_left"`` (they went OFFLINE, were removed or changed so they cannot
-    take it), ``"escalated"`` (it overflowed to another group)."""
+    take it), ``"escalated"`` (it overflowed to another group). ``position``: its
+    place in its group's line, if it waits there now (None: it is routed at once,
+    or ``Escalated`` tells its place)."""
 
     operator_id: str
     reason: str
+    position: int | None
 
 
 @attrs.frozen(kw_only=True)
@@ -471,7 +474,7 @@ _FIELD_READERS: dict[str, Any] = {
     "group": Decoder.text,
     "channel": Decoder.text,
     "conversation": Decoder.conversation,
-    "position": Decoder.integer,
+    "position": lambda d, v, p: d.optional(d.integer, v, p),
     "operator_id": Decoder.text,
     "waited": Decoder.number,
     "handle_time": Decoder.number,

@@ -149,6 +149,7 @@ class WaitingRoom:
         "_personal_by_group",
         "_personal_of",
         "due",
+        "ready",
         "version",
     )
 
@@ -159,6 +160,7 @@ class WaitingRoom:
         self._personal_by_group: dict[str, list[Line]] = {}
         # Lines whose watch is due: tickets there may be told they moved up.
         self.due: list[Line] = []
+        self.ready: list[Ticket] = []  # tickets whose deferred telling is due
         self._counts: dict[tuple[str, str], int] = {}
         self._group_counts: dict[str, int] = {}
         # bumped whenever a line appears or disappears, to refresh cached line lists

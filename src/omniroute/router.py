@@ -164,6 +164,7 @@ class Router:
         self._tickets: dict[str, Ticket] = {}
         self._room = WaitingRoom()
         self._online: dict[str, int] = {}  # group id → its ONLINE operators
+        self._released: dict[str, int] = {}  # group id → its held conversations without a slot
         self._overflow_from: dict[str, set[str]] = {}  # group id → groups overflowing to it
         self._rules: Rules | None = None
         # Relaxation timers apart: every call fires those due, tick() fires all.
@@ -191,7 +192,7 @@ class Router:
         return self._event_seq
 
     def _emit(self, events: list[Event]) -> list[Event]:
-        if self._room.due:
+        if self._room.due or self._room.ready:
             self._tell_positions(self._last_time, events)
         if self._on_event is not None:
             for event in events:
@@ -268,6 +269,7 @@ class Router:
         self._members[group.id] = set()
         self._live_in_group[group.id] = 0
         self._online[group.id] = 0
+        self._released[group.id] = 0
         self._overflow_from[group.id] = set()
         if group.overflow is not None:
             self._overflow_from[group.overflow.to].add(group.id)
@@ -299,7 +301,7 @@ class Router:
                 "remove them first"
             )
         del self._groups[group_id], self._members[group_id], self._live_in_group[group_id]
-        del self._online[group_id], self._overflow_from[group_id]
+        del self._online[group_id], self._overflow_from[group_id], self._released[group_id]
         del self._strategy_owner[id(group.strategy)]
         if group.overflow is not None:
             self._overflow_from[group.overflow.to].discard(group_id)
@@ -636,7 +638,13 @@ class Router:
             ticket.reserved_until = now + wait
         elif wanted is not None and reach is NEVER:
             self._record(
-                events, AffinityFallback, ticket, now, operator_id=wanted, reason="unavailable"
+                events,
+                AffinityFallback,
+                ticket,
+                now,
+                operator_id=wanted,
+                reason="unavailable",
+                position=None,
             )
         self._arrive(ticket, picks, now, events)
         return self._emit(events)
@@ -714,9 +722,11 @@ class Router:
         assert ticket.assigned_at is not None
         assert operator_id is not None
         handle_time = now - ticket.assigned_at
-        if ticket.held_at is None and not ticket.held_by:
-            # Time on hold is the customer's, not handling: only unheld work teaches.
-            self._estimator.handled(ticket.group, ticket.channel, handle_time)
+        if state is ASSIGNED:
+            # Time on hold was the customer's, not handling.
+            self._estimator.handled(ticket.group, ticket.channel, handle_time - ticket.held_for)
+        elif state is RELEASED:
+            self._released[ticket.group] -= 1
         self._end(ticket, "finished", now)
         events: list[Event] = []
         self._record(
@@ -992,7 +1002,10 @@ class Router:
         events: list[Event] = []
         self._record(events, Held, ticket, now, operator_id=op.id)
         grace = self._groups[ticket.group].release_held_after.get(ticket.channel)
-        if grace == 0:
+        if op.status is OFFLINE:
+            # Kept for them while away (keep_on_leave): nobody holds for the absent.
+            self._release(ticket, "operator_left", now, events)
+        elif grace == 0:
             self._release(ticket, "grace", now, events)
             self._fill(op, now, events)
             self._reindex(op)
@@ -1019,14 +1032,15 @@ class Router:
         op = ticket.operator
         operator_id = op.id if op is not None else ticket.held_by
         assert operator_id is not None
-        self._record(
-            events, Resumed, ticket, now, operator_id=operator_id, held=now - ticket.held_at
-        )
+        held = now - ticket.held_at
+        self._record(events, Resumed, ticket, now, operator_id=operator_id, held=held)
         ticket.held_at = None
         if state is HELD:
             ticket.state = ASSIGNED
+            ticket.held_for += held
             return self._emit(events)
         ticket.held_by = None
+        self._released[ticket.group] -= 1
         group = self._groups[ticket.group]
         submitted = ticket.submitted
         conversation = (
@@ -1045,6 +1059,7 @@ class Router:
         ticket.state = RELEASED
         ticket.operator = None
         ticket.held_by = op.id
+        self._released[ticket.group] += 1
         self._record(events, Released, ticket, now, operator_id=op.id, reason=reason)
 
     def _restart(
@@ -1069,6 +1084,7 @@ class Router:
         ticket.state = QUEUED
         ticket.operator = None
         ticket.assigned_at = None
+        ticket.held_for = 0.0
         ticket.key = (*group.order(conversation.priority, now, ticket.seq), ticket)
         if ticket.record is not None:
             ticket.record.moved(group.id)
@@ -1104,6 +1120,7 @@ class Router:
                     now,
                     operator_id=target_id,
                     reason="unavailable",
+                    position=None,
                 )
             want = _wanted(self._groups[ticket.group])
             picks = self._pick(ticket.groups, conversation, ticket.declined, want)
@@ -1207,7 +1224,7 @@ class Router:
             raise ValidationError(f"history() takes a customer id string, got {customer_id!r}")
         if self._history is None:
             return []
-        self._history.expire(self._last_time)
+        self._history.expire(self._now())
         return self._history.of(customer_id)
 
     def queue_length(self, group: str | None = None, channel: str | None = None) -> int:
@@ -1385,12 +1402,15 @@ class Router:
         """Seconds until a waiting ticket at ``position`` is taken (see estimate.py)."""
         line = ticket.line
         group = ticket.group
+        online = self._online[group]
+        if not online:
+            return None  # nobody ONLINE may take it: no estimate
         if line.operator is not None:
             servers = 1
         else:
             # With chat concurrency, the slots busy in the group serve the queue.
-            busy = self._live_in_group[group] - self._room.count(group)
-            servers = max(self._online[group], busy)
+            busy = self._live_in_group[group] - self._room.count(group) - self._released[group]
+            servers = max(online, busy)
         return self._estimator.estimate(line.key, group, ticket.channel, position, servers, now)
 
     def _give(
@@ -1695,7 +1715,13 @@ class Router:
             operator_id = ticket.reserved_for.id
             ticket.reserved_for = None
             self._record(
-                events, AffinityFallback, ticket, now, operator_id=operator_id, reason="escalated"
+                events,
+                AffinityFallback,
+                ticket,
+                now,
+                operator_id=operator_id,
+                reason="escalated",
+                position=None,  # Escalated tells it
             )
         self._room.remove(ticket)
         self._count_live(ticket, -1)
@@ -1752,10 +1778,17 @@ class Router:
         assert target is not None
         ticket.reserved_for = None
         # Same groups and channel: only the line changes, not the counts.
-        self._room.move(ticket, self._line_of(ticket))
-        self._record(events, AffinityFallback, ticket, now, operator_id=target.id, reason=reason)
-        if self._updates is not None:
-            self._watch(ticket)
+        position = self._room.move(ticket, self._line_of(ticket))
+        self._record(
+            events,
+            AffinityFallback,
+            ticket,
+            now,
+            operator_id=target.id,
+            reason=reason,
+            position=position,
+        )
+        self._told(ticket, position, now)
 
     def _told(self, ticket: Ticket, position: int, now: float) -> None:
         """The host was told the ticket's place in line."""
@@ -1785,7 +1818,7 @@ class Router:
         moved up enough, in submission order (the order does not depend on when
         they were last checked, so a restored Router tells the same)."""
         room = self._room
-        ready: list[Ticket] = []
+        ready, room.ready = room.ready, []
         while room.due:
             lines, room.due = room.due, []
             for line in lines:
@@ -1808,13 +1841,15 @@ class Router:
         recently; else wait for more departures, or for the time to pass."""
         updates = self._updates
         assert updates is not None
+        if ticket.told <= 1:
+            return  # at the head already: nothing better to tell
         position = ticket.line.position(ticket)
         if position > max(1, ticket.told - updates.places):
             self._watch(ticket)
             return
         due = ticket.told_at + updates.seconds
         if due > now:
-            self._schedule(due, NOTIFY, ticket, ticket.line, ticket.told_at)
+            self._defer_telling(ticket, due)
             return
         self._record(
             events,
@@ -1827,11 +1862,18 @@ class Router:
         )
         self._told(ticket, position, now)
 
+    def _defer_telling(self, ticket: Ticket, due: float) -> None:
+        """Tell the ticket its place at ``due``, not before (``PositionUpdates.seconds``)."""
+        self._timer_count += 1
+        ticket.watch_stamp = stamp = self._timer_count
+        self._schedule(due, NOTIFY, ticket, ticket.line, stamp)
+
     def _rewatch(self) -> None:
         """Start watching every waiting ticket afresh (the settings changed)."""
         for line in {id(t.line): t.line for t in self._tickets.values()}.values():
             line.watch.clear()
         self._room.due = []
+        self._room.ready = []
         if self._updates is None:
             return
         for ticket in self._tickets.values():
@@ -1896,7 +1938,7 @@ class Router:
             return (
                 state is QUEUED
                 and ticket.line is subject
-                and ticket.told_at == stamp
+                and ticket.watch_stamp == stamp
                 and self._updates is not None
             )
         op: OperatorState = subject
@@ -1926,7 +1968,9 @@ class Router:
             self._fill(op, now, events)
             self._reindex(op)
         elif kind == NOTIFY:
-            self._check_position(ticket, now, events)
+            # Told at the end of the call, with the place it has then.
+            ticket.watch_stamp = 0
+            self._room.ready.append(ticket)
         else:
             self._requeue(ticket, subject, now)
             self._record_requeued(ticket, subject, now, events)

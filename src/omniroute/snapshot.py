@@ -111,6 +111,7 @@ _CONVERSATION = (
     "declined",
     "held_at",
     "held_by",
+    "held_for",
     "reserved_for",
     "reserved_until",
     "told",
@@ -119,6 +120,7 @@ _CONVERSATION = (
 _CONVERSATION_DEFAULTS = {
     "held_at": None,
     "held_by": None,
+    "held_for": 0.0,
     "reserved_for": None,
     "reserved_until": None,
     "told": 0,
@@ -191,6 +193,7 @@ def take(router: Router) -> dict[str, Any]:
                 "declined": sorted(ticket.declined),
                 "held_at": ticket.held_at,
                 "held_by": ticket.held_by,
+                "held_for": ticket.held_for,
                 "reserved_for": None if ticket.reserved_for is None else ticket.reserved_for.id,
                 # JSON has no infinity: "as long as they stay" is null.
                 "reserved_until": ticket.reserved_until
@@ -458,6 +461,7 @@ class _Reader:
             "declined": frozenset(d.texts(data["declined"], f"{path}.declined")),
             "held_at": held_at,
             "held_by": held_by,
+            "held_for": d.number(data["held_for"], f"{path}.held_for"),
             "reserved_for": reserved_for,
             "reserved_until": math.inf if until is None else until,
             "told": told,
@@ -534,6 +538,8 @@ def restore(
         ticket.record = records.get(ticket.id)
         tickets[ticket.id] = ticket
         router._count_live(ticket, 1)
+        if ticket.state is RELEASED:
+            router._released[ticket.group] += 1
     for record in reader.operators.values():
         op = router._install_operator(record["operator"], record["number"], record["idle_since"])
         op.status = record["status"]
@@ -584,6 +590,7 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
         ticket.offered_at = record["offered_at"]
     ticket.held_at = record["held_at"]
     ticket.held_by = record["held_by"]
+    ticket.held_for = record["held_for"]
     ticket.told = record["told"]
     ticket.told_at = record["told_at"]
     return ticket
@@ -592,7 +599,7 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
 def _set_timers(router: Router) -> None:
     """The timers the original Router had pending, and the positions it watched,
     derived from state."""
-    from omniroute.router import AFFINITY, LEAVE, NOTIFY, OFFER, RELEASE
+    from omniroute.router import AFFINITY, LEAVE, OFFER, RELEASE
 
     updates = router._updates
     for ticket in router._tickets.values():
@@ -608,8 +615,7 @@ def _set_timers(router: Router) -> None:
                 # Moved up enough but told too recently: the original waits on a timer.
                 goal = max(1, ticket.told - updates.places)
                 if ticket.line.position(ticket) <= goal:
-                    due = ticket.told_at + updates.seconds
-                    router._schedule(due, NOTIFY, ticket, ticket.line, ticket.told_at)
+                    router._defer_telling(ticket, ticket.told_at + updates.seconds)
                 else:
                     router._watch(ticket)
         elif state is HELD:

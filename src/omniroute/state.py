@@ -48,6 +48,7 @@ class Ticket:
         "groups",
         "held_at",
         "held_by",
+        "held_for",
         "id",
         "key",
         "line",
@@ -103,6 +104,7 @@ class Ticket:
         # While HELD or RELEASED: since when, and (RELEASED) who held it.
         self.held_at: float | None = None
         self.held_by: str | None = None
+        self.held_for = 0.0  # seconds on hold since it was last assigned
         self.record: Record | None = None  # its entry in its customer's history
         # The last place in line the host was told (0: none yet), and when.
         self.told = 0
