@@ -1636,6 +1636,7 @@ class Router:
         ticket.state = QUEUED
         ticket.operator = None
         ticket.assigned_at = None
+        ticket.held_for = 0.0
         # Time with an operator is not time waiting: its group's overflow timer restarts.
         ticket.entered_at = now
         self._place(ticket)
