@@ -1980,13 +1980,17 @@ class Router:
     def _relax(self, ticket: Ticket, step: int, now: float, events: list[Event]) -> None:
         """Move a waiting ticket to the line of relaxation ``step``, now due."""
         ticket.moved(step=step)
-        if ticket.reserved_for is None:  # a personal line holds any requirement
+        target = ticket.reserved_for
+        if target is None:  # a personal line holds any requirement its operator meets
             # Same groups and channel: only the line changes, not the counts.
             self._room.move(ticket, self._line_of(ticket))
             if self._updates is not None:
                 self._watch(ticket)
         requires = ticket.requirement_at(step)
         self._record(events, Relaxed, ticket, now, requires=requires, step=step)
+        if target is not None and not meets(target.operator.skills, ticket.requirement):
+            # A step may ask for another skill, one its operator lacks.
+            self._unreserve(ticket, "unavailable", now, events)
         self._schedule_relax(ticket)
         self._route_waiting(ticket, now, events)
 
