@@ -9,13 +9,13 @@ raises the error class its caller chose (snapshot or journal), and nothing else.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
+from omniroute._reading import Reader, kind
 from omniroute.capacity import Capacity
 from omniroute.errors import OmnirouteError, ValidationError
 from omniroute.estimate import WaitEstimates
@@ -153,70 +153,22 @@ def encode_config(config: RouterConfig) -> dict[str, Any]:
     }
 
 
-class Decoder:
-    """Strict readers of plain data that raise ``error`` with the field's path."""
+class Decoder(Reader):
+    """Strict readers of the value types' plain data that raise ``error`` with the
+    field's path."""
 
     def __init__(self, error: type[OmnirouteError], what: str, *, upgrade: bool = False) -> None:
+        super().__init__(self._error, upgrade=upgrade)
         self.error = error
         self.what = what  # "snapshot", "event"…: the start of every message
-        # Data older than its newest format may lack fields added since: default them.
-        self.upgrade = upgrade
 
-    def fail(self, path: str, reason: str) -> OmnirouteError:
+    def _error(self, path: str, reason: str) -> OmnirouteError:
         return self.error(f"{self.what} {path}: {reason}")
-
-    def record(
-        self, value: Any, path: str, keys: tuple[str, ...], defaults: Mapping[str, Any] = {}
-    ) -> Mapping[str, Any]:
-        """A mapping with exactly these keys; those in ``defaults`` (fields newer
-        than the oldest data we read) may be absent and take their default."""
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected an object, got {_kind(value)}")
-        if value.keys() == _key_set(keys):  # the usual case, checked in one step
-            return value
-        if self.upgrade and any(key not in value for key in defaults):
-            value = {**defaults, **value}
-        assert isinstance(value, Mapping)
-        missing = [key for key in keys if key not in value]
-        if missing:
-            raise self.fail(path, f"missing field(s) {missing}")
-        extra = sorted(str(key) for key in value if key not in keys)
-        if extra:
-            raise self.fail(path, f"unexpected field(s) {extra}")
-        return value
-
-    def text(self, value: Any, path: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected a string, got {_kind(value)}")
-        return value
-
-    def integer(self, value: Any, path: str) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(path, f"expected an integer, got {_kind(value)}")
-        return value
-
-    def number(self, value: Any, path: str) -> float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise self.fail(path, f"expected a finite number, got {value!r}")
-        return float(value)
-
-    def optional(self, read: Callable[[Any, str], T], value: Any, path: str) -> T | None:
-        return None if value is None else read(value, path)
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.fail(path, f"expected a list, got {_kind(value)}")
-        return value
-
-    def texts(self, value: Any, path: str) -> list[str]:
-        return [self.text(item, f"{path}[{i}]") for i, item in enumerate(self.items(value, path))]
 
     def levels(self, value: Any, path: str) -> dict[str, int]:
         """A mapping of names to integers: skills, limits, costs."""
         if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected an object, got {_kind(value)}")
+            raise self.fail(path, f"expected an object, got {kind(value)}")
         return {self.text(k, path): self.integer(v, f"{path}.{k}") for k, v in value.items()}
 
     def status(self, value: Any, path: str) -> Status:
@@ -251,7 +203,7 @@ class Decoder:
             value, path, ("id", "groups", "skills", "capacity", "bot"), {"bot": False}
         )
         if not isinstance(data["bot"], bool):
-            raise self.fail(f"{path}.bot", f"expected a boolean, got {_kind(data['bot'])}")
+            raise self.fail(f"{path}.bot", f"expected a boolean, got {kind(data['bot'])}")
         return self.build(
             Operator,
             path,
@@ -323,7 +275,7 @@ class Decoder:
             flags = {name: o[name] for name in ("when_nobody_online", "keep")}
             for name, flag in flags.items():
                 if not isinstance(flag, bool):
-                    raise self.fail(f"{at}.{name}", f"expected a boolean, got {_kind(flag)}")
+                    raise self.fail(f"{at}.{name}", f"expected a boolean, got {kind(flag)}")
             overflow = self.build(
                 Overflow,
                 at,
@@ -355,7 +307,7 @@ class Decoder:
         release = data["release_held_after"]
         if not isinstance(release, Mapping):
             raise self.fail(
-                f"{path}.release_held_after", f"expected an object, got {_kind(release)}"
+                f"{path}.release_held_after", f"expected an object, got {kind(release)}"
             )
         return {
             "discipline": discipline,
@@ -431,17 +383,3 @@ _CONVERSATION_FIELDS = (
     "created_at",
     "metadata",
 )
-
-
-@functools.cache
-def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(keys)
-
-
-def _kind(value: Any) -> str:
-    """How a JSON reader would name this value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return f"{type(value).__name__} {value!r}"[:80]

@@ -75,6 +75,7 @@ from typing import Any
 
 import attrs
 
+from omniroute._reading import Reader, finite, kind
 from omniroute.errors import ConfigurationError, ValidationError
 
 __all__ = ["WaitEstimates", "WaitEstimator"]
@@ -85,12 +86,7 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and finite(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -267,15 +263,16 @@ class WaitEstimator:
         of each line are kept.
         """
         estimator = cls(settings)
-        record = _record(data, path, ("lines", "handle_times"), fail)
-        lines = _list(record["lines"], f"{path}.lines", fail)
+        read = Reader(fail)
+        record = read.record(data, path, ("lines", "handle_times"))
+        lines = read.items(record["lines"], f"{path}.lines")
         for i, item in enumerate(lines):
             at = f"{path}.lines[{i}]"
-            entry = _record(item, at, ("line", "departures"), fail)
+            entry = read.record(item, at, ("line", "departures"))
             key = _decode_key(entry["line"], f"{at}.line", fail, 0)
             if key in estimator._lines:
                 raise fail(f"{at}.line", f"duplicate line {entry['line']!r}")
-            times = _list(entry["departures"], f"{at}.departures", fail)
+            times = read.items(entry["departures"], f"{at}.departures")
             if not times:
                 raise fail(f"{at}.departures", "expected at least one departure")
             for j, t in enumerate(times):
@@ -287,14 +284,13 @@ class WaitEstimator:
                         f"departures must not go back in time: {t!r} after {times[j - 1]!r}",
                     )
             estimator._lines[key] = deque(times, maxlen=settings.window)
-        handle = _list(record["handle_times"], f"{path}.handle_times", fail)
+        handle = read.items(record["handle_times"], f"{path}.handle_times")
         for i, item in enumerate(handle):
             at = f"{path}.handle_times[{i}]"
-            entry = _record(item, at, ("group", "channel", "mean"), fail)
-            group, channel, mean = entry["group"], entry["channel"], entry["mean"]
-            for name, text in (("group", group), ("channel", channel)):
-                if not isinstance(text, str):
-                    raise fail(f"{at}.{name}", f"expected a string, got {_kind(text)}")
+            entry = read.record(item, at, ("group", "channel", "mean"))
+            group = read.text(entry["group"], f"{at}.group")
+            channel = read.text(entry["channel"], f"{at}.channel")
+            mean = entry["mean"]
             if not _is_number(mean) or mean < 0:
                 raise fail(f"{at}.mean", f"expected a finite number >= 0, got {mean!r}")
             if (group, channel) in estimator._handle:
@@ -341,33 +337,4 @@ def _decode_key(value: Any, path: str, fail: Callable[[str, str], Exception], de
         )
     if value is None or isinstance(value, str) or _is_int(value):
         return value
-    raise fail(path, f"expected a string, an integer, null or a list, got {_kind(value)}")
-
-
-def _record(
-    value: Any, path: str, keys: tuple[str, ...], fail: Callable[[str, str], Exception]
-) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise fail(path, f"expected an object, got {_kind(value)}")
-    missing = [key for key in keys if key not in value]
-    if missing:
-        raise fail(path, f"missing field(s) {missing}")
-    extra = sorted(str(key) for key in value if key not in keys)
-    if extra:
-        raise fail(path, f"unexpected field(s) {extra}")
-    return value
-
-
-def _list(value: Any, path: str, fail: Callable[[str, str], Exception]) -> list[Any]:
-    if not isinstance(value, list):
-        raise fail(path, f"expected a list, got {_kind(value)}")
-    return value
-
-
-def _kind(value: Any) -> str:
-    """How a JSON reader would name this value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return f"{type(value).__name__} {value!r}"[:80]
+    raise fail(path, f"expected a string, an integer, null or a list, got {kind(value)}")

@@ -36,11 +36,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
+from omniroute._reading import Reader, kind
 from omniroute.errors import ConfigurationError
 
 __all__ = ["History", "HistoryLimits", "Record", "Visit"]
@@ -205,9 +206,6 @@ _VISIT_FIELDS = (
     "ended_at",
     "outcome",
 )
-_VISIT_KEYS = frozenset(_VISIT_FIELDS)
-_CUSTOMER_KEYS = frozenset(("id", "visits"))
-_TOP_KEYS = frozenset(("customers",))
 
 # Compact the expiry queue once this many of its records were forgotten by size, and
 # they are more than half of it: amortised O(1), and the queue never holds more than
@@ -449,28 +447,21 @@ class History:
         history = cls(limits)
         live: dict[str, Record] = {}
         customers = history._customers
-        path = "history"
-        if not isinstance(data, Mapping):
-            raise fail(path, f"expected an object, got {_kind(data)}")
-        _keys(data, path, _TOP_KEYS, fail)
+        read = Reader(fail)
         path = "history.customers"
-        items = data["customers"]
-        if not isinstance(items, list):
-            raise fail(path, f"expected a list, got {_kind(items)}")
-        for i, item in enumerate(items):
+        items = read.items(read.record(data, "history", ("customers",))["customers"], path)
+        for i, value in enumerate(items):
             at = f"{path}[{i}]"
-            if not isinstance(item, Mapping):
-                raise fail(at, f"expected an object, got {_kind(item)}")
-            _keys(item, at, _CUSTOMER_KEYS, fail)
-            customer = _text(item["id"], f"{at}.id", fail)
+            item = read.record(value, at, ("id", "visits"))
+            customer = read.name(item["id"], f"{at}.id")
             if customer in customers:
                 raise fail(f"{at}.id", f"customer {customer!r} appears twice")
             visits = item["visits"]
             if not isinstance(visits, list) or not visits:
-                raise fail(f"{at}.visits", f"expected a non-empty list, got {_kind(visits)}")
+                raise fail(f"{at}.visits", f"expected a non-empty list, got {kind(visits)}")
             records: list[Record] = []
             for j, visit in enumerate(visits):
-                record = _decode_record(customer, visit, f"{at}.visits[{j}]", fail)
+                record = _decode_record(customer, visit, f"{at}.visits[{j}]", read)
                 if records and record.started_at < records[-1].started_at:
                     raise fail(
                         f"{at}.visits[{j}].started_at",
@@ -577,82 +568,39 @@ def _encode_record(record: Record) -> dict[str, Any]:
     }
 
 
-def _decode_record(
-    customer: str, data: Any, path: str, fail: Callable[[str, str], Exception]
-) -> Record:
-    if not isinstance(data, Mapping):
-        raise fail(path, f"expected an object, got {_kind(data)}")
-    _keys(data, path, _VISIT_KEYS, fail)
+def _decode_record(customer: str, data: Any, path: str, read: Reader) -> Record:
+    fail = read.fail
+    data = read.record(data, path, _VISIT_FIELDS)
     record = Record(
         customer,
-        _text(data["conversation_id"], f"{path}.conversation_id", fail),
-        _text(data["channel"], f"{path}.channel", fail),
-        _text(data["group"], f"{path}.group", fail),
-        _number(data["started_at"], f"{path}.started_at", fail),
+        read.name(data["conversation_id"], f"{path}.conversation_id"),
+        read.name(data["channel"], f"{path}.channel"),
+        read.name(data["group"], f"{path}.group"),
+        read.number(data["started_at"], f"{path}.started_at"),
     )
     at = f"{path}.operators"
-    operators = data["operators"]
-    if not isinstance(operators, list):
-        raise fail(at, f"expected a list, got {_kind(operators)}")
+    operators = read.items(data["operators"], at)
     for k, operator in enumerate(operators):
-        _text(operator, f"{at}[{k}]", fail)
+        read.name(operator, f"{at}[{k}]")
         if k and operator == operators[k - 1]:
             raise fail(f"{at}[{k}]", f"repeats the operator before it, {operator!r}")
     if operators:
         record.earlier = tuple(operators[:-1])
         record.operator = operators[-1]
-    served_at = data["served_at"]
-    if served_at is not None:
-        served_at = _number(served_at, f"{path}.served_at", fail)
-        if served_at < record.started_at:
-            raise fail(f"{path}.served_at", f"before started_at, got {served_at!r}")
+    served_at = read.optional(read.number, data["served_at"], f"{path}.served_at")
+    if served_at is not None and served_at < record.started_at:
+        raise fail(f"{path}.served_at", f"before started_at, got {served_at!r}")
     if (served_at is None) != (not operators):
         raise fail(f"{path}.served_at", "must be set exactly when operators are")
     record.served_at = served_at
-    ended_at = data["ended_at"]
-    if ended_at is not None:
-        ended_at = _number(ended_at, f"{path}.ended_at", fail)
-        if ended_at < record.started_at or (served_at is not None and ended_at < served_at):
-            raise fail(f"{path}.ended_at", f"before it started or was served, got {ended_at!r}")
-    outcome = data["outcome"]
-    if outcome is not None:
-        outcome = _text(outcome, f"{path}.outcome", fail)
+    ended_at = read.optional(read.number, data["ended_at"], f"{path}.ended_at")
+    if ended_at is not None and (
+        ended_at < record.started_at or (served_at is not None and ended_at < served_at)
+    ):
+        raise fail(f"{path}.ended_at", f"before it started or was served, got {ended_at!r}")
+    outcome = read.optional(read.name, data["outcome"], f"{path}.outcome")
     if (ended_at is None) != (outcome is None):
         raise fail(f"{path}.outcome", "must be set exactly when ended_at is")
     record.ended_at = ended_at
     record.outcome = outcome
     return record
-
-
-def _keys(
-    data: Mapping[Any, Any], path: str, keys: frozenset[str], fail: Callable[[str, str], Exception]
-) -> None:
-    if data.keys() != keys:
-        missing = sorted(keys - data.keys())
-        if missing:
-            raise fail(path, f"missing field(s) {missing}")
-        extra = sorted(str(key) for key in data if key not in keys)
-        raise fail(path, f"unexpected field(s) {extra}")
-
-
-def _text(value: Any, path: str, fail: Callable[[str, str], Exception]) -> str:
-    if not isinstance(value, str) or not value:
-        raise fail(path, f"expected a non-empty string, got {_kind(value)}")
-    return value
-
-
-def _number(value: Any, path: str, fail: Callable[[str, str], Exception]) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise fail(path, f"expected a number, got {_kind(value)}")
-    if not math.isfinite(value):
-        raise fail(path, f"expected a finite number, got {value!r}")
-    return float(value)
-
-
-def _kind(value: Any) -> str:
-    """How a JSON reader would name this value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return f"{type(value).__name__} {value!r}"[:80]
