@@ -441,8 +441,7 @@ class Router:
         ]
         for ticket in gone:
             self._unreserve(ticket, "operator_left", now, events)
-        self._fill(op, now, events)
-        self._reindex(op)
+        self._refill(op, now, events)
         self._route_requeued(gone, now, events)
         if online:
             self._count_online(old_groups - operator.groups, -1, now, events)
@@ -632,22 +631,49 @@ class Router:
             ticket.record = self._history.start(customer, ticket.id, channel, group.id, now)
         if not events:
             self._announce_submit(conversation, events, now)
+        self._keep_preference(ticket, reach, target, wanted, wait, now, events)
+        self._arrive(ticket, picks, now, events)
+        return self._emit(events)
+
+    def _keep_preference(
+        self,
+        ticket: Ticket,
+        reach: int,
+        target: OperatorState | None,
+        wanted: str | None,
+        wait: float,
+        now: float,
+        events: list[Event],
+    ) -> None:
+        """Once it is known whether the ``wanted`` operator may take a new or
+        restarted ticket (:meth:`_reach`): it waits for them alone (LATER), or, if
+        they may not take it at all, the fallback is told."""
         if reach is LATER:
             assert target is not None
             ticket.reserved_for = target
             ticket.reserved_until = now + wait
-        elif wanted is not None and reach is NEVER:
-            self._record(
-                events,
-                AffinityFallback,
-                ticket,
-                now,
-                operator_id=wanted,
-                reason="unavailable",
-                position=None,
-            )
-        self._arrive(ticket, picks, now, events)
-        return self._emit(events)
+        elif reach is NEVER and wanted is not None:
+            self._fall_back(ticket, wanted, "unavailable", None, now, events)
+
+    def _fall_back(
+        self,
+        ticket: Ticket,
+        operator_id: str,
+        reason: str,
+        position: int | None,
+        now: float,
+        events: list[Event],
+    ) -> None:
+        """Tell that ``ticket`` no longer waits for ``operator_id`` alone."""
+        self._record(
+            events,
+            AffinityFallback,
+            ticket,
+            now,
+            operator_id=operator_id,
+            reason=reason,
+            position=position,
+        )
 
     def _target(
         self, conversation: Conversation, group: Group, now: float
@@ -733,8 +759,7 @@ class Router:
             events, Finished, ticket, now, operator_id=operator_id, handle_time=handle_time
         )
         if op is not None:
-            self._fill(op, now, events)
-            self._reindex(op)
+            self._refill(op, now, events)
         return self._emit(events)
 
     def abandon(self, conversation_id: str) -> list[Event]:
@@ -754,8 +779,7 @@ class Router:
             op.release(ticket, now)
             self._record(events, OfferRescinded, ticket, now, operator_id=op.id, reason="abandoned")
         for op in offered:
-            self._fill(op, now, events)
-            self._reindex(op)
+            self._refill(op, now, events)
         return self._emit(events)
 
     # -- offers and hand-offs --------------------------------------------------------
@@ -808,8 +832,7 @@ class Router:
                 reason="accepted_by_other",
             )
         for other in others:
-            self._fill(other, now, events)
-            self._reindex(other)
+            self._refill(other, now, events)
         return self._emit(events)
 
     def reject(self, conversation_id: str, operator_id: str) -> list[Event]:
@@ -828,8 +851,7 @@ class Router:
         ticket.declined |= {op.id}
         if not ticket.offers:
             self._withdraw(ticket, now, events)
-        self._fill(op, now, events)
-        self._reindex(op)
+        self._refill(op, now, events)
         return self._emit(events)
 
     def handoff(
@@ -896,8 +918,7 @@ class Router:
             priority=priority,
         )
         self._route_arrival(ticket, now, events)
-        self._fill(bot, now, events)
-        self._reindex(bot)
+        self._refill(bot, now, events)
         return self._emit(events)
 
     def transfer(
@@ -979,8 +1000,7 @@ class Router:
             priority=priority,
         )
         self._route_arrival(ticket, now, events, to_operator, wait)
-        self._fill(holder, now, events)
-        self._reindex(holder)
+        self._refill(holder, now, events)
         return self._emit(events)
 
     def hold(self, conversation_id: str) -> list[Event]:
@@ -1007,8 +1027,7 @@ class Router:
             self._release(ticket, "operator_left", now, events)
         elif grace == 0:
             self._release(ticket, "grace", now, events)
-            self._fill(op, now, events)
-            self._reindex(op)
+            self._refill(op, now, events)
         elif grace is not None:
             self._schedule(now + grace, RELEASE, ticket, None, now)
         return self._emit(events)
@@ -1100,7 +1119,7 @@ class Router:
         """Route a restarted ticket: to ``target_id`` if they may take it now, else
         wait for them alone up to ``wait``, else to anyone eligible."""
         conversation = ticket.conversation
-        reach = NEVER
+        reach, target, via = NEVER, None, None
         if target_id is not None:
             reach, target, via = self._reach(target_id, ticket.groups, conversation, wait)
         if reach is NOW:
@@ -1109,21 +1128,10 @@ class Router:
             picks = [(target, via)]
         elif reach is LATER:
             picks = []
-            ticket.reserved_for = target
-            ticket.reserved_until = now + wait
         else:
-            if target_id is not None:
-                self._record(
-                    events,
-                    AffinityFallback,
-                    ticket,
-                    now,
-                    operator_id=target_id,
-                    reason="unavailable",
-                    position=None,
-                )
             want = _wanted(self._groups[ticket.group])
             picks = self._pick(ticket.groups, conversation, ticket.declined, want)
+        self._keep_preference(ticket, reach, target, target_id, wait, now, events)
         ticket.line = self._line_of(ticket)
         self._arrive(ticket, picks, now, events)
 
@@ -1529,6 +1537,11 @@ class Router:
             else:
                 self._give(ticket, [(op, via)], now, events)
 
+    def _refill(self, op: OperatorState, now: float, events: list[Event]) -> None:
+        """Give ``op`` waiting work while it has room, then tell its strategies its load."""
+        self._fill(op, now, events)
+        self._reindex(op)
+
     def _lines_for(self, op: OperatorState) -> list[Line]:
         """The lines ``op`` may serve by group and skills, cached until lines change."""
         if op.lines_version != self._room.version:
@@ -1715,15 +1728,8 @@ class Router:
         if ticket.reserved_for is not None:
             operator_id = ticket.reserved_for.id
             ticket.reserved_for = None
-            self._record(
-                events,
-                AffinityFallback,
-                ticket,
-                now,
-                operator_id=operator_id,
-                reason="escalated",
-                position=None,  # Escalated tells it
-            )
+            # No place here: Escalated tells it.
+            self._fall_back(ticket, operator_id, "escalated", None, now, events)
         self._room.remove(ticket)
         self._count_live(ticket, -1)
         groups = (*ticket.groups, target.id) if source.overflow.keep else (target.id,)
@@ -1780,15 +1786,7 @@ class Router:
         ticket.reserved_for = None
         # Same groups and channel: only the line changes, not the counts.
         position = self._room.move(ticket, self._line_of(ticket))
-        self._record(
-            events,
-            AffinityFallback,
-            ticket,
-            now,
-            operator_id=target.id,
-            reason=reason,
-            position=position,
-        )
+        self._fall_back(ticket, target.id, reason, position, now, events)
         self._told(ticket, position, now)
 
     def _told(self, ticket: Ticket, position: int, now: float) -> None:
@@ -1966,8 +1964,7 @@ class Router:
             op = ticket.operator
             assert op is not None
             self._release(ticket, "grace", now, events)
-            self._fill(op, now, events)
-            self._reindex(op)
+            self._refill(op, now, events)
         elif kind == NOTIFY:
             # Told at the end of the call, with the place it has then.
             ticket.watch_stamp = 0
@@ -2012,5 +2009,4 @@ class Router:
                 self._change_status(op, AWAY, now, events)
         self._withdraw(ticket, now, events)
         for op in ops:
-            self._fill(op, now, events)
-            self._reindex(op)
+            self._refill(op, now, events)
