@@ -103,8 +103,10 @@ class Event:
         path = f"{kind.__name__} seq {data.get('seq')!r}"
         defaults = {name: _FIELD_DEFAULTS[name] for name in names if name in _FIELD_DEFAULTS}
         record = decoder.record(data, path, ("type", *names), defaults)
+        own = _KIND_READERS.get(kind, {})
         fields = {
-            name: _FIELD_READERS[name](decoder, record[name], f"{path}.{name}") for name in names
+            name: own.get(name, _FIELD_READERS[name])(decoder, record[name], f"{path}.{name}")
+            for name in names
         }
         return kind(**fields)
 
@@ -474,7 +476,7 @@ _FIELD_READERS: dict[str, Any] = {
     "group": Decoder.text,
     "channel": Decoder.text,
     "conversation": Decoder.conversation,
-    "position": lambda d, v, p: d.optional(d.integer, v, p),
+    "position": Decoder.integer,
     "operator_id": Decoder.text,
     "waited": Decoder.number,
     "handle_time": Decoder.number,
@@ -497,4 +499,9 @@ _FIELD_READERS: dict[str, Any] = {
     "held": Decoder.number,
     "previous_position": Decoder.integer,
     "config": lambda d, v, p: (d.config(v, p), dict(v))[1],
+}
+
+# Where one kind of event reads a field differently from the others.
+_KIND_READERS: dict[type[Event], dict[str, Any]] = {
+    AffinityFallback: {"position": lambda d, v, p: d.optional(d.integer, v, p)},
 }
