@@ -120,6 +120,11 @@ def check_invariants(router: Router) -> None:
             assert op is not None
             held[op.id].append(ticket.id)
     _require(live_in_group == router._live_in_group, "live conversations per group miscounted")
+    released_in_group = dict.fromkeys(router._groups, 0)
+    for ticket in router._tickets.values():
+        if ticket.state is released:
+            released_in_group[ticket.group] += 1
+    _require(released_in_group == router._released, "released conversations miscounted")
     waiting = sum(t.state is queued for t in router._tickets.values())
     _require(len(router._room) == waiting, "waiting count differs from the lines")
     online = dict.fromkeys(router._groups, 0)

@@ -1794,18 +1794,23 @@ class Router:
         ticket.told = position
         ticket.told_at = now
         if self._updates is not None:
-            self._watch(ticket)
+            self._watch(ticket, position)
 
-    def _watch(self, ticket: Ticket) -> None:
-        """Watch a waiting ticket until enough have left its line for it to have
-        moved up ``PositionUpdates.places`` since it was last told."""
+    def _goal(self, ticket: Ticket) -> int:
+        """The place a waiting ticket must reach to be told again: ``places`` better
+        than it was told, or the head of its line."""
         assert self._updates is not None
-        told = ticket.told
-        if told <= 1:
+        return max(1, ticket.told - self._updates.places)
+
+    def _watch(self, ticket: Ticket, position: int | None = None) -> None:
+        """Watch a waiting ticket (at ``position``, if the caller knows it) until
+        enough have left its line for it to have reached its goal."""
+        if ticket.told <= 1:
             return
         line = ticket.line
-        goal = max(1, told - self._updates.places)
-        position = line.position(ticket)
+        goal = self._goal(ticket)
+        if position is None:
+            position = line.position(ticket)
         self._timer_count += 1
         ticket.watch_stamp = stamp = self._timer_count
         heapq.heappush(line.watch, (line.departures + position - goal, ticket.seq, stamp, ticket))
@@ -1843,8 +1848,8 @@ class Router:
         if ticket.told <= 1:
             return  # at the head already: nothing better to tell
         position = ticket.line.position(ticket)
-        if position > max(1, ticket.told - updates.places):
-            self._watch(ticket)
+        if position > self._goal(ticket):
+            self._watch(ticket, position)
             return
         due = ticket.told_at + updates.seconds
         if due > now:

@@ -613,8 +613,7 @@ def _set_timers(router: Router) -> None:
                 router._schedule(until, AFFINITY, ticket, target, until)
             if updates is not None and ticket.told > 1:
                 # Moved up enough but told too recently: the original waits on a timer.
-                goal = max(1, ticket.told - updates.places)
-                if ticket.line.position(ticket) <= goal:
+                if ticket.line.position(ticket) <= router._goal(ticket):
                     router._defer_telling(ticket, ticket.told_at + updates.seconds)
                 else:
                     router._watch(ticket)
