@@ -66,7 +66,7 @@ class Reader:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise self.fail(path, f"expected a number, got {kind(value)}")
         if not finite(value):
-            raise self.fail(path, f"expected a finite number, got {value!r}")
+            raise self.fail(path, f"expected a finite number, got {repr(value)[:80]}")
         return float(value)
 
     def optional(self, read: Callable[[Any, str], T], value: Any, path: str) -> T | None:
