@@ -21,6 +21,7 @@ __all__ = [
     "NoRoute",
     "OmnirouteError",
     "SnapshotError",
+    "StaffingError",
     "UnknownConversation",
     "UnknownGroup",
     "UnknownId",
@@ -104,6 +105,12 @@ class SnapshotError(OmnirouteError, ValueError):
 class JournalError(OmnirouteError, ValueError):
     """A journal of events cannot be replayed: an event is malformed, a sequence
     number is missing, or re-running the calls gives different events."""
+
+
+class StaffingError(OmnirouteError, ValueError):
+    """A staffing calculation was given a value it cannot use (a negative rate, a
+    service-level target of 1, a non-integer number of agents…) or would need more
+    servers than it searches. The message names the argument and its value."""
 
 
 class NoRoute(OmnirouteError, LookupError):
