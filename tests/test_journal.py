@@ -95,7 +95,8 @@ def with_policies(router: Router, clock: FakeClock) -> None:
 
 def with_continuity(router: Router, clock: FakeClock) -> None:
     """Calls that make every continuity feature act: settings, affinity (kept and
-    fallen back), holds (kept, released, resumed), transfers, position updates."""
+    fallen back), holds (kept, released, resumed), first responses, transfers, position
+    updates."""
     router.configure(position_updates=PositionUpdates(places=1))
     router.add_group(
         Group("care", affinity=Affinity(wait=20), release_held_after={"messenger": 60})
@@ -108,6 +109,7 @@ def with_continuity(router: Router, clock: FakeClock) -> None:
     router.finish("k1")
     router.submit(Conversation("k2", channel="messenger", group="care", customer_id="cust"))
     assert router.conversation("k2").operator_id == served
+    router.responded("k2")
     router.hold("k2")
     router.resume("k2")
     router.hold("k2")

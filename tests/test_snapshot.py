@@ -304,7 +304,15 @@ class TestBadSnapshots:
 
 # Values the host chooses freely: any key or any level is valid, so they are not
 # "fields" whose loss or change of type must be refused.
-FREE_FORM = {"skills", "requires", "per_channel", "cost", "metadata", "release_held_after"}
+FREE_FORM = {
+    "skills",
+    "requires",
+    "per_channel",
+    "cost",
+    "metadata",
+    "release_held_after",
+    "thresholds",
+}
 
 
 @st.composite

@@ -54,6 +54,7 @@ from omniroute.events import (
     Relaxed,
     Released,
     Requeued,
+    Responded,
     Resumed,
     RulesChanged,
     StatusChanged,
@@ -64,10 +65,12 @@ from omniroute.events import (
 from omniroute.history import HistoryLimits, Visit
 from omniroute.lifecycle import ConversationState
 from omniroute.locked import LockedRouter
+from omniroute.metrics import Metrics
 from omniroute.model import Channel, Conversation, Group, Operator, Status
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 from omniroute.router import Router
 from omniroute.rules import Eq, Exists, Ge, Gt, In, Le, Lt, Missing, Ne, NotIn, Rule, Rules
+from omniroute.stats import ConversationStats, MetricsSettings, OperatorStats, ServiceLevelFormula
 from omniroute.triage import Button, InvalidChoice, Leaf, Menu, Node, Walk
 from omniroute.views import ConversationInfo, OperatorInfo
 
@@ -88,6 +91,7 @@ __all__ = [
     "ConversationEvent",
     "ConversationInfo",
     "ConversationState",
+    "ConversationStats",
     "Discipline",
     "DuplicateConversation",
     "DuplicateGroup",
@@ -117,6 +121,8 @@ __all__ = [
     "LockedRouter",
     "Lt",
     "Menu",
+    "Metrics",
+    "MetricsSettings",
     "Missing",
     "Ne",
     "NoRoute",
@@ -133,6 +139,7 @@ __all__ = [
     "OperatorAdded",
     "OperatorInfo",
     "OperatorRemoved",
+    "OperatorStats",
     "OperatorUpdated",
     "Overflow",
     "PositionChanged",
@@ -142,12 +149,14 @@ __all__ = [
     "Relaxed",
     "Released",
     "Requeued",
+    "Responded",
     "Resumed",
     "Router",
     "RouterConfig",
     "Rule",
     "Rules",
     "RulesChanged",
+    "ServiceLevelFormula",
     "SnapshotError",
     "StaffingError",
     "Status",

@@ -57,6 +57,11 @@ class Reader:
             raise self.fail(path, f"expected a non-empty string, got {kind(value)}")
         return value
 
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"expected a boolean, got {kind(value)}")
+        return value
+
     def integer(self, value: Any, path: str) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(path, f"expected an integer, got {kind(value)}")

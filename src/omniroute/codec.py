@@ -22,6 +22,7 @@ from omniroute.estimate import WaitEstimates
 from omniroute.history import HistoryLimits
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
+from omniroute.stats import MetricsSettings, ServiceLevelFormula
 
 __all__ = [
     "Decoder",
@@ -30,6 +31,7 @@ __all__ = [
     "encode_config",
     "encode_conversation",
     "encode_group_settings",
+    "encode_metrics_settings",
     "encode_operator",
 ]
 
@@ -43,6 +45,7 @@ class RouterConfig:
     history: HistoryLimits | None = attrs.field(factory=HistoryLimits)
     position_updates: PositionUpdates | None = None
     wait_estimates: WaitEstimates = attrs.field(factory=WaitEstimates)
+    metrics: MetricsSettings = attrs.field(factory=MetricsSettings)
 
 
 def encode_capacity(capacity: Capacity) -> dict[str, Any]:
@@ -150,6 +153,18 @@ def encode_config(config: RouterConfig) -> dict[str, Any]:
             "handle_time": estimates.handle_time,
             "smoothing": estimates.smoothing,
         },
+        "metrics": encode_metrics_settings(config.metrics),
+    }
+
+
+def encode_metrics_settings(settings: MetricsSettings) -> dict[str, Any]:
+    return {
+        "thresholds": dict(settings.thresholds),
+        "default_threshold": settings.default_threshold,
+        "short_abandon": settings.short_abandon,
+        "formula": settings.formula.value,
+        "interval": settings.interval,
+        "keep_intervals": settings.keep_intervals,
     }
 
 
@@ -202,8 +217,6 @@ class Decoder(Reader):
         data = self.record(
             value, path, ("id", "groups", "skills", "capacity", "bot"), {"bot": False}
         )
-        if not isinstance(data["bot"], bool):
-            raise self.fail(f"{path}.bot", f"expected a boolean, got {kind(data['bot'])}")
         return self.build(
             Operator,
             path,
@@ -211,7 +224,7 @@ class Decoder(Reader):
             groups=self.texts(data["groups"], f"{path}.groups"),
             skills=self.levels(data["skills"], f"{path}.skills"),
             capacity=self.capacity(data["capacity"], f"{path}.capacity"),
-            bot=data["bot"],
+            bot=self.boolean(data["bot"], f"{path}.bot"),
         )
 
     def conversation(self, value: Any, path: str) -> Conversation:
@@ -330,7 +343,8 @@ class Decoder(Reader):
 
     def config(self, value: Any, path: str) -> RouterConfig:
         """Router-wide settings, as :func:`encode_config` wrote them."""
-        data = self.record(value, path, ("history", "position_updates", "wait_estimates"))
+        keys = ("history", "position_updates", "wait_estimates", "metrics")
+        data = self.record(value, path, keys, {"metrics": _DEFAULT_METRICS})
         history = updates = None
         if data["history"] is not None:
             at = f"{path}.history"
@@ -365,9 +379,48 @@ class Decoder(Reader):
             handle_time=self.number(e["handle_time"], f"{at}.handle_time"),
             smoothing=self.number(e["smoothing"], f"{at}.smoothing"),
         )
-        return RouterConfig(history=history, position_updates=updates, wait_estimates=estimates)
+        return RouterConfig(
+            history=history,
+            position_updates=updates,
+            wait_estimates=estimates,
+            metrics=self.metrics(data["metrics"], f"{path}.metrics"),
+        )
+
+    def metrics(self, value: Any, path: str) -> MetricsSettings:
+        """How statistics count, as :func:`encode_metrics_settings` wrote it."""
+        fields = (
+            "thresholds",
+            "default_threshold",
+            "short_abandon",
+            "formula",
+            "interval",
+            "keep_intervals",
+        )
+        data = self.record(value, path, fields)
+        at = f"{path}.thresholds"
+        thresholds = data["thresholds"]
+        if not isinstance(thresholds, Mapping):
+            raise self.fail(at, f"expected an object, got {kind(thresholds)}")
+        formula = self.text(data["formula"], f"{path}.formula")
+        known = [member.value for member in ServiceLevelFormula]
+        if formula not in known:
+            raise self.fail(f"{path}.formula", f"unknown formula {formula!r}; known: {known}")
+        return self.build(
+            MetricsSettings,
+            path,
+            thresholds={
+                name: self.number(seconds, f"{at}[{name!r}]")
+                for name, seconds in thresholds.items()
+            },
+            default_threshold=self.number(data["default_threshold"], f"{path}.default_threshold"),
+            short_abandon=self.number(data["short_abandon"], f"{path}.short_abandon"),
+            formula=ServiceLevelFormula(formula),
+            interval=self.number(data["interval"], f"{path}.interval"),
+            keep_intervals=self.integer(data["keep_intervals"], f"{path}.keep_intervals"),
+        )
 
 
+_DEFAULT_METRICS = encode_metrics_settings(MetricsSettings())
 _SETTINGS = tuple(DEFAULT_SETTINGS)
 _OVERFLOW = ("to", "after", "queue_over", "when_nobody_online", "keep")
 _CONVERSATION_FIELDS = (

@@ -50,6 +50,7 @@ __all__ = [
     "Relaxed",
     "Released",
     "Requeued",
+    "Responded",
     "Resumed",
     "RulesChanged",
     "StatusChanged",
@@ -312,6 +313,17 @@ class Resumed(ConversationEvent):
 
 
 @attrs.frozen(kw_only=True)
+class Responded(ConversationEvent):
+    """The operator (``operator_id``) replied to the customer for the first time in
+    this contact: :meth:`~omniroute.Router.responded`. The statistics count the
+    first response time from it."""
+
+    starts_call: ClassVar[bool] = True
+
+    operator_id: str
+
+
+@attrs.frozen(kw_only=True)
 class PositionChanged(ConversationEvent):
     """A waiting conversation moved up from ``previous_position`` to ``position``, with a
     new ``estimated_wait`` (None: no estimate). Emitted only when the Router is
@@ -445,6 +457,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Held,
         Released,
         Resumed,
+        Responded,
         PositionChanged,
         Configured,
         Requeued,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omniroute.lifecycle import ConversationState
+from omniroute.metrics import slots
 from omniroute.model import Status
 from omniroute.skills import meets
 from omniroute.strategies._ranked import RankedStrategy
@@ -16,7 +17,7 @@ from omniroute.strategies._ranked import RankedStrategy
 if TYPE_CHECKING:
     from omniroute.router import Router
 
-__all__ = ["check_invariants"]
+__all__ = ["check_invariants", "metrics_problems"]
 
 
 def _require(condition: object, message: str) -> None:
@@ -189,6 +190,8 @@ def check_invariants(router: Router) -> None:
                     and visit.group == ticket.group,
                     f"{ticket.id!r}'s history entry disagrees with it: {visit}",
                 )
+    problems = metrics_problems(router)
+    _require(not problems, "; ".join(problems[:3]))
     for group_id, group in router._groups.items():
         # The built-in strategies' own indexes; a host strategy's are its own affair.
         strategy = group.strategy
@@ -200,3 +203,112 @@ def check_invariants(router: Router) -> None:
                 f"group {group_id!r}: strategy indexes {len(strategy)} operators, "
                 f"{len(free)} are free",
             )
+
+
+def metrics_problems(router: Router) -> list[str]:
+    """Where the statistics disagree with the Router — the conversations and
+    operators they know, who waits where, who holds what — or with themselves:
+    contacts that do not add up."""
+    metrics = router._metrics
+    contacts, agents = metrics._contacts, metrics._agents
+    problems = []
+    odd = sorted(contacts.keys() ^ router._tickets.keys())
+    if odd:
+        problems.append(f"statistics know the wrong live conversations: {odd[:5]}")
+    odd = sorted(agents.keys() ^ router._operators.keys())
+    if odd:
+        problems.append(f"statistics know the wrong operators: {odd[:5]}")
+    if problems:
+        return problems
+    waiting_states = (ConversationState.QUEUED, ConversationState.OFFERED)
+    slot_states = (ConversationState.ASSIGNED, ConversationState.HELD)
+    waiting: dict[tuple[str, str], int] = {}
+    for cid, ticket in router._tickets.items():
+        contact = contacts[cid]
+        in_slot = ticket.state in slot_states
+        expected = {
+            "channel": ticket.channel,
+            "waiting": ticket.state in waiting_states,
+            "in a slot": in_slot,
+            "operator": ticket.operator.id if in_slot and ticket.operator else contact.operator,
+            "on hold": ticket.held_at is not None,
+            "responded": ticket.responded,
+            "offers": set(ticket.offers) if ticket.state is ConversationState.OFFERED else None,
+        }
+        known = {
+            "channel": contact.channel,
+            "waiting": contact.waiting,
+            "in a slot": contact.slot_since is not None,
+            "operator": contact.operator,
+            "on hold": contact.hold_since is not None,
+            "responded": contact.responded,
+            "offers": contact.offers or None if ticket.state is ConversationState.OFFERED else None,
+        }
+        if contact.waiting:
+            expected["waits in"] = (ticket.group, ticket.channel)
+            known["waits in"] = contact.wait_key
+            waiting[contact.wait_key] = waiting.get(contact.wait_key, 0) + 1
+        if known != expected:
+            wrong = sorted(name for name in expected if known[name] != expected[name])
+            problems.append(f"statistics disagree on conversation {cid!r}: {wrong}")
+    counted = {key: n for key, n in metrics._waiting.items() if n}
+    if counted != waiting:
+        problems.append(f"statistics count waiting {counted}, but {waiting} wait")
+    for op_id, op in router._operators.items():
+        agent = agents[op_id]
+        if (agent.status, agent.load, agent.slots) != (op.status, op.n_active, slots(op.capacity)):
+            problems.append(
+                f"statistics disagree on operator {op_id!r}: status {agent.status.value}, "
+                f"load {agent.load}, slots {agent.slots}"
+            )
+    return problems + _count_problems(router)
+
+
+def _count_problems(router: Router) -> list[str]:
+    """Contacts add up in every (group, channel): each offered one was answered,
+    abandoned, moved on or still waits; each answered one ended or is still live."""
+    metrics = router._metrics
+    problems = []
+    totals: dict[tuple[str, str], dict[str, float]] = {}
+    for interval in metrics._intervals(since=None):
+        for key, tally in interval.cells.items():
+            total = totals.setdefault(key, dict.fromkeys(_SUMMED, 0))
+            for name in _SUMMED:
+                total[name] += getattr(tally, name)
+            if tally.waits.count != tally.answered:
+                problems.append(f"{key}: {tally.answered} answered, {tally.waits.count} waits")
+    live: dict[tuple[str, str], list[int]] = {}
+    for contact in metrics._contacts.values():
+        live.setdefault(contact.key, [0, 0])[contact.answered] += 1
+    for key in totals.keys() | live.keys():
+        t = totals.get(key, dict.fromkeys(_SUMMED, 0))
+        unanswered, answered = live.get(key, [0, 0])
+        arrived = t["offered"] + t["escalated_in"]
+        left = t["answered"] + t["abandoned"] + t["short_abandoned"] + t["escalated_out"]
+        if arrived != left + unanswered:
+            problems.append(
+                f"{key}: {arrived} contacts arrived, {left} left and {unanswered} wait unanswered"
+            )
+        ended = t["finished"] + t["transferred"] + t["handed_off"] + t["abandoned_after_answer"]
+        if t["answered"] != ended + answered or t["handled"] != ended:
+            problems.append(f"{key}: {t['answered']} answered, {ended} ended, {answered} live")
+        if t["answered_within"] > t["answered"] or t["abandoned_within"] > t["abandoned"]:
+            problems.append(f"{key}: more contacts within the threshold than in all")
+    return problems
+
+
+_SUMMED = (
+    "offered",
+    "escalated_in",
+    "escalated_out",
+    "answered",
+    "answered_within",
+    "abandoned",
+    "abandoned_within",
+    "short_abandoned",
+    "abandoned_after_answer",
+    "transferred",
+    "handed_off",
+    "finished",
+    "handled",
+)

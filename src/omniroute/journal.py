@@ -30,6 +30,7 @@ from omniroute.events import (
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
+    Responded,
     Resumed,
     RulesChanged,
     StatusChanged,
@@ -78,6 +79,7 @@ def _configure(router: Router, event: Configured, _: StrategyFactories) -> list[
         history=config.history,
         position_updates=config.position_updates,
         wait_estimates=config.wait_estimates,
+        metrics=config.metrics,
     )
 
 
@@ -113,6 +115,7 @@ CALLS: dict[type[Event], Call] = {
     Transferred: _transfer,
     Held: lambda router, e, _: router.hold(e.conversation_id),
     Resumed: lambda router, e, _: router.resume(e.conversation_id),
+    Responded: lambda router, e, _: router.responded(e.conversation_id),
     Configured: _configure,
 }
 

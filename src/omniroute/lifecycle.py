@@ -18,6 +18,7 @@ Ended conversations (finished, abandoned) leave the Router and are forgotten.
     HELD     ── resume ──────────────────► ASSIGNED
     HELD     ── release ─────────────────► RELEASED  (the operator's slot is freed)
     RELEASED ── resume ──────────────────► QUEUED    (then maybe straight back to them)
+    ASSIGNED, HELD, RELEASED ── respond ─► (the same: the operator replied)
     ASSIGNED, HELD, RELEASED ── finish ──► (ended)
     QUEUED, OFFERED ── abandon ──────────► (ended)
 """
@@ -65,6 +66,9 @@ MOVES: dict[tuple[ConversationState, str], ConversationState] = {
     (HELD, "finish"): ENDED,
     (RELEASED, "resume"): QUEUED,
     (RELEASED, "finish"): ENDED,
+    (ASSIGNED, "respond"): ASSIGNED,
+    (HELD, "respond"): HELD,
+    (RELEASED, "respond"): RELEASED,
 }
 
 # The calls a host makes, for error messages (the others are the Router's own).
@@ -77,6 +81,7 @@ _HOST_CALLS = {
     "transfer": "transfer()",
     "hold": "hold()",
     "resume": "resume()",
+    "respond": "responded()",
 }
 
 

@@ -65,6 +65,7 @@ from omniroute.events import (
     Relaxed,
     Released,
     Requeued,
+    Responded,
     Resumed,
     RulesChanged,
     StatusChanged,
@@ -74,12 +75,14 @@ from omniroute.events import (
 )
 from omniroute.history import History, HistoryLimits, Visit
 from omniroute.lifecycle import ConversationState, require
+from omniroute.metrics import Metrics
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.policy import DEFAULT_AFFINITY, PositionUpdates
 from omniroute.queue import Line, WaitingRoom
 from omniroute.rules import Rules
 from omniroute.skills import meets
 from omniroute.state import NO_OFFERS, NOBODY, OperatorState, Ticket
+from omniroute.stats import MetricsSettings
 from omniroute.strategies.base import strategy_name
 from omniroute.views import ConversationInfo, OperatorInfo
 
@@ -175,6 +178,7 @@ class Router:
         self._history: History | None = History(self._config.history)  # type: ignore[arg-type]
         self._estimator = WaitEstimator(self._config.wait_estimates)
         self._updates: PositionUpdates | None = None
+        self._metrics = Metrics(self._config.metrics, start=self._last_time, clock=self._reading)
 
     # -- time and events ---------------------------------------------------------
 
@@ -191,9 +195,16 @@ class Router:
         self._event_seq += 1
         return self._event_seq
 
+    def _reading(self) -> float:
+        """The clock for reads: never before the last event."""
+        return max(float(self._clock()), self._last_time)
+
     def _emit(self, events: list[Event]) -> list[Event]:
         if self._room.due or self._room.ready:
             self._tell_positions(self._last_time, events)
+        observe = self._metrics.observe
+        for event in events:
+            observe(event)
         if self._on_event is not None:
             for event in events:
                 self._on_event(event)
@@ -328,6 +339,7 @@ class Router:
         history: HistoryLimits | None = _KEEP,
         position_updates: PositionUpdates | None = _KEEP,
         wait_estimates: WaitEstimates = _KEEP,
+        metrics: MetricsSettings = _KEEP,
     ) -> list[Event]:
         """Set the Router-wide settings; those not given stay as they are.
 
@@ -335,6 +347,8 @@ class Router:
         starts an empty history. ``position_updates``: when waiting conversations
         hear that they moved up (``PositionChanged``; None, the default: never).
         ``wait_estimates``: how waits are estimated; a change starts afresh.
+        ``metrics``: how the statistics count (:attr:`metrics`); a change starts
+        every count afresh.
         ``Configured`` carries the settings in full. Cost ``O(q)`` when
         ``position_updates`` changes, else ``O(1)`` plus the history forgotten.
         """
@@ -344,11 +358,13 @@ class Router:
             ("history", history, HistoryLimits),
             ("position_updates", position_updates, PositionUpdates),
             ("wait_estimates", wait_estimates, WaitEstimates),
+            ("metrics", metrics, MetricsSettings),
         ):
             if value is _KEEP:
                 continue
-            if not (isinstance(value, kind) or (value is None and name != "wait_estimates")):
-                allowed = kind.__name__ if name == "wait_estimates" else f"{kind.__name__} or None"
+            optional = name in ("history", "position_updates")
+            if not (isinstance(value, kind) or (value is None and optional)):
+                allowed = f"{kind.__name__} or None" if optional else kind.__name__
                 raise ValidationError(f"configure(): {name} must be {allowed}, got {value!r}")
             changes[name] = value
         new = attrs.evolve(config, **changes)
@@ -906,6 +922,7 @@ class Router:
         bot.release(ticket, now)
         # New requirements come with new steps: counted from the first.
         self._restart(ticket, conversation, group, (to_group,), 0, now)
+        ticket.responded = False  # a new contact, for new people
         self._record(
             events,
             HandedOff,
@@ -984,6 +1001,7 @@ class Router:
         holder.release(ticket, now)
         conversation = ticket.submitted.routed(group=group.id, priority=priority)
         self._restart(ticket, conversation, group, groups, ticket.step, now)
+        ticket.responded = False  # a new contact, for new people
         if to_operator is None:
             ticket.declined = frozenset([holder.id])
         self._record(
@@ -1068,6 +1086,30 @@ class Router:
         self._restart(ticket, conversation, group, ticket.groups, ticket.step, now)
         wait = (group.affinity or DEFAULT_AFFINITY).wait
         self._route_arrival(ticket, now, events, operator_id, wait)
+        return self._emit(events)
+
+    def responded(self, conversation_id: str) -> list[Event]:
+        """The operator who has the conversation replied to the customer.
+
+        The first reply of a contact (since it was submitted, handed off or
+        transferred) is its first response: ``Responded``, and the statistics count
+        the time from the start of its wait. A host may call this on every reply:
+        later ones change nothing and return no events. Raises
+        :class:`~omniroute.InvalidTransition` while no operator has it (waiting or
+        offered). Cost ``O(1)``.
+        """
+        ticket = self._ticket(conversation_id)
+        if ticket.state is not ASSIGNED:
+            require(ticket.state, "respond", conversation_id)
+        if ticket.responded:
+            return []
+        op = ticket.operator
+        operator_id = op.id if op is not None else ticket.held_by
+        assert operator_id is not None
+        now = self._now()
+        ticket.responded = True
+        events: list[Event] = []
+        self._record(events, Responded, ticket, now, operator_id=operator_id)
         return self._emit(events)
 
     def _release(self, ticket: Ticket, reason: str, now: float, events: list[Event]) -> None:
@@ -1234,6 +1276,14 @@ class Router:
             return []
         self._history.expire(self._now())
         return self._history.of(customer_id)
+
+    @property
+    def metrics(self) -> Metrics:
+        """The statistics, counted from this Router's events as they happen: read them
+        with :meth:`Metrics.stats`, :meth:`Metrics.intervals`,
+        :meth:`Metrics.operator_stats` and :meth:`Metrics.operator_intervals`.
+        Live figures are as of the Router's clock. Feeding it is the Router's job."""
+        return self._metrics
 
     def queue_length(self, group: str | None = None, channel: str | None = None) -> int:
         """Conversations waiting, in one group and/or on one channel, or in all."""

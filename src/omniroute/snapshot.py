@@ -6,12 +6,12 @@ timestamps, missed offers and the conversations they hold (offers included) in t
 order they took them, every live conversation with its waiting start, submission
 number, current group, relaxation step, the operators who declined it, hold and
 reservation, and the place it was last told; the Router-wide settings, the
-customer history, the wait estimator's memory, the clock's last reading and the
-counters. Strategy indexes, waiting lines and timers are rebuilt from those, so a
+customer history, the wait estimator's memory, the statistics, the clock's last
+reading and the counters. Strategy indexes, waiting lines and timers are rebuilt from those, so a
 restored Router makes exactly the decisions the original would have.
 
-Version 1 (before routing policies) and version 2 (before continuity) snapshots
-still restore.
+Version 1 (before routing policies), version 2 (before continuity) and version 3
+(before statistics: counting starts afresh) snapshots still restore.
 
 Restoring checks everything before it builds anything: a malformed or
 self-contradictory snapshot raises :class:`~omniroute.SnapshotError` naming the
@@ -37,7 +37,9 @@ from omniroute.codec import (
 from omniroute.errors import SnapshotError
 from omniroute.estimate import WaitEstimator
 from omniroute.history import History, HistoryLimits
+from omniroute.invariants import metrics_problems
 from omniroute.lifecycle import ConversationState
+from omniroute.metrics import Metrics, slots
 from omniroute.model import Conversation, Group, Status
 from omniroute.rules import decode_rules, encode_rules
 from omniroute.state import OperatorState, Ticket
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA", "VERSION", "factories", "restore", "take"]
 
 SCHEMA = "omniroute.snapshot"
-VERSION = 3
+VERSION = 4
 """The newest snapshot format this omniroute writes and reads."""
 
 
@@ -79,12 +81,15 @@ _TOP = (
     "conversations",
     "history",
     "estimates",
+    "metrics",
 )
-# What a snapshot from before continuity means: the defaults, nothing remembered.
+# What a snapshot from before continuity means: the defaults, nothing remembered;
+# statistics from before metrics start from what is live (null).
 _TOP_DEFAULTS = {
     "config": encode_config(RouterConfig()),
     "history": History(HistoryLimits()).encode(),
     "estimates": WaitEstimator(RouterConfig().wait_estimates).encode(),
+    "metrics": None,
 }
 _COUNTERS = ("event_seq", "ticket_seq", "joined")
 _GROUP = ("id", "strategy", "strategy_state", "settings")
@@ -116,8 +121,10 @@ _CONVERSATION = (
     "reserved_until",
     "told",
     "told_at",
+    "responded",
 )
 _CONVERSATION_DEFAULTS = {
+    "responded": False,
     "held_at": None,
     "held_by": None,
     "held_for": 0.0,
@@ -201,11 +208,13 @@ def take(router: Router) -> dict[str, Any]:
                 else None,
                 "told": ticket.told,
                 "told_at": ticket.told_at,
+                "responded": ticket.responded,
             }
             for ticket in router._tickets.values()
         ],
         "history": None if history is None else history.encode(),
         "estimates": router._estimator.encode(),
+        "metrics": router._metrics.encode(),
     }
 
 
@@ -317,6 +326,7 @@ class _Reader:
         self.estimator = WaitEstimator.decode(
             self.config.wait_estimates, top["estimates"], d.fail, path="$.estimates"
         )
+        self.metrics = top["metrics"]
 
     def fail_at(self, prefix: str) -> Callable[[str, str], Exception]:
         return lambda path, reason: self.d.fail(prefix + path, reason)
@@ -444,6 +454,8 @@ class _Reader:
             raise d.fail(f"{path}.groups", f"unknown group(s) {unknown}")
         if not groups or groups[-1] != group or len(set(groups)) != len(groups):
             raise d.fail(f"{path}.groups", f"must be distinct groups ending with {group!r}")
+        if state is OFFERED and self.by_id[group].offers is None:
+            raise d.fail(f"{path}.state", f"offered, but group {group!r} makes no offers")
         step = d.integer(data["step"], f"{path}.step")
         if not 0 <= step <= len(conversation.relax):
             raise d.fail(f"{path}.step", f"must be in 0..{len(conversation.relax)}, got {step}")
@@ -466,6 +478,7 @@ class _Reader:
             "reserved_until": math.inf if until is None else until,
             "told": told,
             "told_at": d.number(data["told_at"], f"{path}.told_at"),
+            "responded": d.boolean(data["responded"], f"{path}.responded"),
         }
 
     def check_holders(self) -> None:
@@ -569,6 +582,66 @@ def restore(
         router._reindex(op)
         _check_idle_is_justified(router, op)
     _set_timers(router)
+    router._metrics = _metrics(router, reader)
+
+
+def _metrics(router: Router, reader: _Reader) -> Metrics:
+    """The statistics the snapshot kept; from an older snapshot, fresh counts that
+    know what is live."""
+    data = reader.metrics
+    if data is None:
+        data = _live_for_metrics(router)
+    fail = reader.fail_at("$.")
+    router._metrics = Metrics.decode(
+        router._config.metrics, data, fail, "metrics", clock=router._reading
+    )
+    problems = metrics_problems(router)
+    if problems:
+        raise fail("metrics", problems[0])
+    return router._metrics
+
+
+def _live_for_metrics(router: Router) -> dict[str, Any]:
+    """What the statistics must know of the live conversations and operators, as
+    :meth:`Metrics.encode` writes it, with nothing counted yet."""
+    now = router._last_time
+    contacts = []
+    for ticket in router._tickets.values():
+        waiting = ticket.state is QUEUED or ticket.state is OFFERED
+        op = ticket.operator
+        slot = ticket.state is ASSIGNED or ticket.state is HELD
+        contacts.append(
+            [
+                ticket.id,
+                ticket.group,
+                ticket.group,
+                ticket.channel,
+                ticket.entered_at,
+                waiting,
+                ticket.enqueued_at,
+                not waiting,
+                ticket.responded,
+                op.id if op is not None else ticket.held_by,
+                sorted(ticket.offers) if ticket.state is OFFERED else None,
+                ticket.assigned_at if slot else None,
+                0.0,
+                ticket.held_at,
+                0.0,
+            ]
+        )
+    agents = [
+        [op.id, op.status.value, op.n_active, slots(op.capacity), now]
+        for op in router._operators.values()
+    ]
+    return {
+        "first": now,
+        "last": now,
+        "retired": None,
+        "kept": [],
+        "current": None,
+        "contacts": contacts,
+        "agents": agents,
+    }
 
 
 def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
@@ -593,6 +666,7 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
     ticket.held_for = record["held_for"]
     ticket.told = record["told"]
     ticket.told_at = record["told_at"]
+    ticket.responded = record["responded"]
     return ticket
 
 

@@ -59,6 +59,7 @@ class Ticket:
         "requirement",
         "reserved_for",
         "reserved_until",
+        "responded",
         "seq",
         "state",
         "step",
@@ -110,6 +111,7 @@ class Ticket:
         self.told = 0
         self.told_at = 0.0
         self.watch_stamp = 0  # which entry of its line's watch is current
+        self.responded = False  # whether an operator replied in this contact yet
 
     @property
     def conversation(self) -> Conversation:
