@@ -98,10 +98,11 @@ class TestPublishedValues:
     def test_call_centre_helper_worked_example(self) -> None:
         """Call Centre Helper's worked Erlang C example ("Erlang C Formula - Made Simple
         With an Easy Worked Example", callcentrehelper.com): 100 calls per 30 minutes,
-        3-minute handle time, 10 Erlangs, 80 % within 20 s, needs 14 agents, who wait
-        P(wait) = 17.4 % at 71.4 % occupancy. pyworkforce's tests of the same example
-        (answer time 0.33 min) assert SL 0.888, and with max occupancy 0.7: 15
-        agents, SL 0.941, P(wait) 0.102."""
+        3-minute handle time (10 Erlangs), 80 % answered within 20 s. The tests of
+        pyworkforce (rodrigo-arenas/pyworkforce, queuing/tests/test_erlang.py) take
+        this example, with the answer time as 0.33 min, and assert 14 agents,
+        P(wait) 0.174, occupancy 0.714, SL 0.888; with max occupancy 0.7, 15 agents,
+        SL 0.941, P(wait) 0.102."""
         rate, handle = 100 / 1800, 180.0
         assert required_agents(rate, handle, 0.8, 20) == 14
         assert round(erlang_c(14, rate * handle), 3) == 0.174
@@ -112,10 +113,11 @@ class TestPublishedValues:
         assert round(erlang_c(15, rate * handle), 3) == 0.102
 
     def test_erlang_a_matches_pyworkforce(self) -> None:
-        """pyworkforce's Erlang A regression values for the same example with 5-minute
-        patience and 14 agents: P(wait) 0.14526, P(abandon) 0.013984, occupancy
-        0.704297, SL(20 s) 0.916792 over all arrivals, and "ASA" 0.069919 min, which
-        is its mean queue length over the arrival rate: our ``average_wait``."""
+        """pyworkforce's Erlang A regression values (queuing/tests/test_abandonment.py)
+        for the same example with 5-minute patience and 14 agents: P(wait) 0.14526,
+        P(abandon) 0.013984, occupancy 0.704297, SL(20 s) 0.916792 over all arrivals,
+        and "ASA" 0.069919 min, which is its mean queue length over the arrival
+        rate: our ``average_wait``. (A second implementation, not a textbook.)"""
         result = erlang_a(14, 100 / 1800, 180.0, patience=300.0)
         assert round(result.probability_of_waiting, 5) == 0.14526
         assert round(result.probability_of_abandonment, 6) == 0.013984

@@ -248,8 +248,8 @@ def occupancy(agents: int, arrival_rate: float, handle_time: float) -> float:
 # 1 / handle_time and theta = 1 / patience. Relative to state c its stationary
 # weights are
 #
-#     pi_n / pi_c = 1 / (B(c, a) ...)        (n < c: the Erlang loss weights), and
-#     pi_{c+j} / pi_c = t_j = x^j / ((s+1)(s+2)...(s+j)),   x = lam/theta, s = c mu/theta,
+#     pi_n / pi_c = c! / (n! a^(c-n))                      for n < c, as in Erlang B,
+#     pi_(c+j) / pi_c = t_j = x^j / ((s+1)(s+2)...(s+j))   x = lam/theta, s = c mu/theta,
 #
 # so with R = sum(pi_n, n < c) / pi_c = (1 - B(c, a)) / B(c, a) and
 # T(x) = sum(t_j, j >= 0), the normaliser is D = R + T(x). An arrival finding j
@@ -402,18 +402,21 @@ def _answered_within(
     # Answered from the queue after waiting more than t:
     #     (c/a) e^(delta - s theta t) (T(y) - 1) / D,  y = x e^(-theta t), delta = x - y,
     # so answered from the queue within t is (c/a) (T(x) - 1 - that) / D, and the
-    # difference is taken on the scale of T(x)'s terms (exactly 0 at t = 0).
+    # difference is taken on the scale of T(x)'s terms.
+    served = _served(chain)
+    immediately = math.exp(chain.log_r - chain.log_d)
+    if not threshold:
+        return min(served, immediately), served
     theta_t = threshold / patience
     # t_j(y) = t_j(x) e^(-j theta t): start from T(x)'s largest term, so that both
     # walks share its rounding.
     known = (sums.peak, sums.log_scale - sums.peak * theta_t)
     late = _sums(chain.s, chain.log_x - theta_t, waited=False, known=known)
     delta = -math.exp(chain.log_x) * math.expm1(-theta_t)
-    late_share = math.exp(delta - chain.s * theta_t + late.log_scale - sums.log_scale)
-    queued = max(0.0, sums.tail - late_share * late.tail)
+    log_late = delta - chain.s * theta_t + late.log_scale - sums.log_scale + _log(late.tail)
+    queued = max(0.0, sums.tail - math.exp(min(log_late, _log(sums.tail))))
     log_queued = chain.log_c_over_a + sums.log_scale - chain.log_d + _log(queued)
-    served = _served(chain)
-    return min(served, math.exp(chain.log_r - chain.log_d) + math.exp(log_queued)), served
+    return min(served, immediately + math.exp(log_queued)), served
 
 
 @attrs.frozen(kw_only=True)
@@ -449,21 +452,22 @@ class ErlangA:
         level tends to ``1 - probability_of_abandonment``. Cost: like
         :func:`erlang_a`.
         """
-        t = _non_negative("threshold", threshold)
-        if not self.arrival_rate:
-            return 1.0
-        chain = _chain(self.agents, self.arrival_rate, self.handle_time, self.patience)
-        return _answered_within(chain, self.patience, t)[0]
+        return self._within(threshold)[0]
 
     def answered_service_level(self, threshold: float) -> float:
         """The share of *answered* customers whose wait was at most ``threshold``:
         :meth:`service_level` divided by ``1 - probability_of_abandonment``."""
-        t = _non_negative("threshold", threshold)
-        if not self.arrival_rate:
-            return 1.0
-        chain = _chain(self.agents, self.arrival_rate, self.handle_time, self.patience)
-        within, served = _answered_within(chain, self.patience, t)
+        within, served = self._within(threshold)
         return min(1.0, within / served) if served > 0 else 0.0
+
+    def _within(self, threshold: float) -> tuple[float, float]:
+        t = _non_negative("threshold", threshold)
+        c = _count("agents", self.agents, 1)
+        rate = _non_negative("arrival_rate", self.arrival_rate)
+        handle = _positive("handle_time", self.handle_time)
+        patience = _positive("patience", self.patience)
+        chain = _chain(c, rate, handle, patience) if rate else None
+        return _answered_within(chain, patience, t)
 
     def as_dict(self) -> dict[str, Any]:
         """The fields as a plain dict, for JSON or a table."""
@@ -499,10 +503,12 @@ def erlang_a(agents: int, arrival_rate: float, handle_time: float, patience: flo
         >>> round(result.probability_of_abandonment, 4), round(result.service_level(20), 4)
         (0.014, 0.9168)
 
-    Cost: ``O(agents)`` for Erlang B plus about ``sqrt(arrival_rate * patience)``
-    terms when the queue is overloaded (fewer when not); accurate to about 1e-12
-    except when ``arrival_rate * patience`` is in the millions, where ``lgamma``'s
-    rounding leaves about 1e-9.
+    Cost: ``O(agents)`` for Erlang B, plus about ``sqrt(x)`` terms when the queue
+    is overloaded (fewer when not) and, to place the largest term exactly, up to
+    ``min(x - s, 100_000)`` logarithms. Accuracy: the probabilities and waits to
+    about 1e-10 relative, service levels to about 1e-12 absolute; beyond a
+    queue of 100,000 (``x - s``) ``lgamma`` places the largest term, and its
+    rounding costs about ``1e-16 x log(x)`` relative.
 
     Raises :class:`~omniroute.StaffingError` unless ``agents`` is an int >= 1,
     ``arrival_rate`` >= 0 and ``handle_time`` and ``patience`` > 0, all finite.
@@ -590,7 +596,7 @@ def _erlang_a_servers(
         within, served = _answered_within(chain, patience, threshold)
         if within < target:
             return False
-        return max_occupancy is None or rate * handle * served / n <= max_occupancy
+        return max_occupancy is None or min(1.0, rate * handle * served / n) <= max_occupancy
 
     guess = min(MAX_SERVERS, max(1, round(rate * handle)))
     if enough(guess):
