@@ -49,6 +49,7 @@ from omniroute.events import (
     Relaxed,
     Released,
     Requeued,
+    Responded,
     Resumed,
     Submitted,
     Transferred,
@@ -60,6 +61,7 @@ from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpd
 from omniroute.router import Router
 from omniroute.rules import Ge, In, Rule, Rules
 from omniroute.skills import meets
+from omniroute.stats import MetricsSettings, ServiceLevelFormula
 from omniroute.strategies import BUILT_IN_STRATEGIES, Strategy, StrategyFactories
 from omniroute.strategies.base import strategy_name
 
@@ -295,7 +297,8 @@ def group_policies(
 
 def router_settings() -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for :meth:`Router.configure`: small history limits (so
-    that they bind), position updates and wait-estimate settings."""
+    that they bind), position updates, wait-estimate settings, and statistics with
+    short intervals (so that they roll over and fold)."""
     history = st.builds(
         HistoryLimits,
         per_customer=st.integers(1, 3),
@@ -308,12 +311,21 @@ def router_settings() -> st.SearchStrategy[dict[str, Any]]:
     estimates = st.builds(
         WaitEstimates, window=st.integers(2, 5), min_samples=st.just(2), horizon=st.just(60.0)
     )
+    metrics = st.builds(
+        MetricsSettings,
+        thresholds=st.sampled_from([{}, {"chat": 3.0}]),
+        short_abandon=st.sampled_from([0.0, 5.0]),
+        formula=st.sampled_from(ServiceLevelFormula),
+        interval=st.sampled_from([30.0, 60.0, 900.0]),
+        keep_intervals=st.integers(1, 3),
+    )
     return st.fixed_dictionaries(
         {},
         optional={
             "history": st.none() | history,
             "position_updates": st.none() | updates,
             "wait_estimates": estimates,
+            "metrics": metrics,
         },
     )
 
@@ -523,6 +535,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         self.targets: dict[str, tuple[str, ...]] = {}  # id → groups whose operators may take it
         self.on_hold: set[str] = set()  # held, keeping the holder's slot
         self.released: dict[str, str] = {}  # id → who held it, for those held without a slot
+        self.responded: set[str] = set()  # ids whose operator replied in this contact
         self.ended: set[str] = set()
 
     def make_router(self, clock: FakeClock) -> Router:
@@ -617,8 +630,14 @@ class RouterStateMachine(RuleBasedStateMachine):
                     self.on_hold.remove(cid)
                 else:
                     assert self.released.pop(cid) == event.operator_id
+            elif isinstance(event, Responded):
+                cid = event.conversation_id
+                assert cid not in self.responded, f"{cid} responded to twice in one contact"
+                assert event.operator_id == self.holder.get(cid, self.released.get(cid))
+                self.responded.add(cid)
             elif isinstance(event, Transferred):
                 cid = event.conversation_id
+                self.responded.discard(cid)
                 assert self.holder.pop(cid) == event.operator_id
                 if event.to_group is not None:
                     self.targets[cid] = (event.group,)
@@ -635,6 +654,7 @@ class RouterStateMachine(RuleBasedStateMachine):
                 self.waiting[cid] = self._place(cid)
             elif isinstance(event, HandedOff):
                 cid = event.conversation_id
+                self.responded.discard(cid)
                 assert self.holder.pop(cid) == event.operator_id
                 self.targets[cid] = (event.group,)
                 self.declined.pop(cid, None)
@@ -876,12 +896,24 @@ class RouterStateMachine(RuleBasedStateMachine):
         kwargs["priority"] = data.draw(st.none() | st.integers(0, 2))
         self.call("transfer", cid, **kwargs)
 
+    @precondition(lambda self: self.holder or self.released)
+    @rule(data=st.data())
+    def respond(self, data: st.DataObject) -> None:
+        """An operator replies: the first reply of a contact is told, later ones
+        change nothing."""
+        cid = data.draw(st.sampled_from(sorted({*self.holder, *self.released})))
+        first = cid not in self.responded
+        events = self.call("responded", cid)
+        assert events is not None, f"responded({cid!r}) failed"
+        assert [type(e) for e in events] == ([Responded] if first else []), events
+
     @rule(data=st.data())
     def configure(self, data: st.DataObject) -> None:
-        """The host changes the Router-wide settings: history, position updates."""
+        """The host changes the Router-wide settings: history, position updates,
+        statistics."""
         self.call("configure", **data.draw(self.draws.settings))
 
-    @rule(data=st.data(), kind=st.integers(0, 10))
+    @rule(data=st.data(), kind=st.integers(0, 11))
     def call_that_must_fail(self, data: st.DataObject, kind: int) -> None:
         """Illegal calls of every kind: each must raise and change nothing."""
         live = sorted(self.waiting) + sorted(self.holder)
@@ -913,6 +945,8 @@ class RouterStateMachine(RuleBasedStateMachine):
         elif kind == 10 and self.holder:
             cid = data.draw(st.sampled_from(sorted(self.holder)))
             failed = self.call("transfer", cid, to_operator=self.holder[cid])
+        elif kind == 11 and self.waiting:
+            failed = self.call("responded", data.draw(st.sampled_from(sorted(self.waiting))))
         assert failed is None, "an illegal call succeeded"
 
     @rule(seconds=st.sampled_from([0.0, 0.5, 3.0, 6.0, 31.0, 60.0]))
@@ -958,6 +992,23 @@ class RouterStateMachine(RuleBasedStateMachine):
             check_invariants(self.twin)
 
     @invariant()
+    def statistics_add_up(self) -> None:
+        """Per-channel figures add up to the overall ones; shares stay in [0, 1]."""
+        metrics = self.router.metrics
+        overall = metrics.stats()
+        channels = {key[1] for interval in metrics._intervals(None) for key in interval.cells}
+        parts = [metrics.stats(channel=channel) for channel in sorted(channels)]
+        for name in _COUNT_FIELDS:
+            total = sum(getattr(part, name) for part in parts)
+            assert total == getattr(overall, name), f"{name}: channels sum to {total}"
+        assert sum(part.waiting or 0 for part in parts) == overall.waiting
+        for figure in (overall.service_level, overall.abandon_rate):
+            assert figure is None or 0.0 <= figure <= 1.0, overall
+        team = metrics.operator_stats()
+        for figure in (team.occupancy, team.utilisation):
+            assert figure is None or 0.0 <= figure <= 1.0 + 1e-9, team
+
+    @invariant()
     def events_told_the_truth(self) -> None:
         infos = {info.id: info for info in self.router.conversations()}
         live = set(self.waiting) | set(self.holder) | set(self.offered) | set(self.released)
@@ -981,3 +1032,22 @@ class RouterStateMachine(RuleBasedStateMachine):
         # Held conversations keep their slot: they stay in ``holder``.
         expected = [*self.holder, *(c for c, ops in self.offered.items() for _ in ops)]
         assert sorted(held) == sorted(expected)
+
+
+_COUNT_FIELDS = (
+    "offered",
+    "escalated_in",
+    "escalated_out",
+    "answered",
+    "answered_within",
+    "abandoned",
+    "abandoned_within",
+    "short_abandoned",
+    "abandoned_after_answer",
+    "transferred",
+    "handed_off",
+    "finished",
+    "responded",
+    "holds",
+    "handled",
+)
