@@ -8,12 +8,15 @@ after two minutes; the bot hands a customer to people. The script moves the cloc
 tells the Router what happened (calling ``tick()`` as a host would, every step),
 and prints the events it gets back. Halfway through it saves a snapshot, journals
 the events that follow, and "restarts": the Router is rebuilt from the two and
-carries on. Run it with ``make demo``.
+carries on. At the end it prints the statistics the Router counted all along
+(:func:`omniroute.report.report`, in five-minute intervals) and how many operators
+the chat traffic would need (:mod:`omniroute.staffing`). Run it with ``make demo``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from omniroute import (
@@ -22,12 +25,14 @@ from omniroute import (
     Capacity,
     Channel,
     Conversation,
+    ConversationStats,
     Escalated,
     Event,
     Finished,
     Group,
     HandedOff,
     In,
+    MetricsSettings,
     Operator,
     Overflow,
     Queued,
@@ -40,6 +45,8 @@ from omniroute import (
     Status,
     StatusChanged,
 )
+from omniroute.report import duration, report
+from omniroute.staffing import required_agents
 from omniroute.strategies import LeastLoaded, RoundRobin, SkillBased
 from omniroute.triage import Button, Leaf, Menu, Node
 
@@ -142,6 +149,7 @@ def main() -> None:
         return now
 
     router = Router(clock=clock, on_event=on_event)
+    router.configure(metrics=MetricsSettings(interval=300))  # 5-minute report intervals
     router.add_group(Group("sales", strategy=RoundRobin()))
     router.add_group(Group("support", strategy=SkillBased()))
     # Billing customers wait two minutes at most for billing, then sales helps.
@@ -183,15 +191,19 @@ def main() -> None:
         (64, "submit", Conversation("c6", CHAT, "sales")),
         (75, "submit", Conversation("c7", VOICE, "support")),  # anna: no voice; boris: busy
         (90, "submit", Conversation("c8", CHAT, "sales")),
+        (90, "responded", "c1"),  # anna's first reply: the statistics time it
         (104, "submit", Conversation("c9", CHAT, "sales", priority=1)),  # jumps ahead of c6
         (118, "submit", Conversation("c10", CHAT, "support", requires={"tech": 3})),
         (130, "submit", Conversation("c11", EMAIL, "sales")),
+        (130, "responded", "c10"),
         (140, "handoff", "m2", "sales", "asked for a person"),
         (150, "set_status", "emil", Status.ONLINE),
         (170, "abandon", "c8"),
         (185, "finish", "c2"),
+        (185, "responded", "c9"),
         (200, "submit", Conversation("c12", CHAT, "billing", priority=2)),
         (230, "set_status", "dana", Status.AWAY),  # keeps c3 and c5, gets nothing new
+        (230, "responded", "c12"),
         (262, "submit", Conversation("c13", CHAT, "sales")),
         (275, "submit", Conversation("c14", CHAT, "sales")),
         (290, "finish", "c3"),
@@ -204,7 +216,9 @@ def main() -> None:
         (455, "finish", "c1"),
         (470, "submit", Conversation("c16", CHAT, "support", requires={"tech": 3})),
         (500, "set_status", "dana", Status.ONLINE),
+        (500, "responded", "c16"),
         (520, "finish", "c6"),
+        (520, "responded", "c13"),
         (600, "submit", Conversation("c17", VOICE, "sales", priority=1)),  # 100 units: nobody
         (660, "finish", "c7"),
         (680, "submit", Conversation("c18", CHAT, "billing")),
@@ -253,6 +267,27 @@ def main() -> None:
     for group in router.groups():
         channels = ", ".join(f"{ch} {n}" for (g, ch), n in sorted(lengths.items()) if g == group.id)
         print(f"  {group.id:<8} {router.queue_length(group.id)}  {channels}".rstrip())
+
+    # The statistics were counted from the events all along, across the restart.
+    print()
+    data = report(router.metrics, title="Statistics of the twelve minutes")
+    print()
+    print(staffing_line(data.channels, router.metrics.settings.threshold(CHAT)))
+
+
+def staffing_line(channels: Sequence[ConversationStats], threshold: float) -> str:
+    """How many chat operators, three chats each, the chat traffic seen would need
+    for 80 % within the chat threshold, by Erlang C with the observed handle time."""
+    chat = next(stats for stats in channels if stats.channel == CHAT)
+    per_hour = chat.offered * 3600 / (chat.end - chat.start)
+    handle = chat.average_handle_time
+    if handle is None:
+        return "Staffing: no chat finished yet, so no handle time to plan with"
+    needed = required_agents(per_hour / 3600, handle, 0.8, threshold, concurrency=3)
+    return (
+        f"Staffing: to answer 80% of chats within {threshold:g}s at {per_hour:.0f} chats an hour,\n"
+        f"{duration(handle)} each, you need {needed} operators at 3 chats each (Erlang C)"
+    )
 
 
 if __name__ == "__main__":
