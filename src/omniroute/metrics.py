@@ -311,17 +311,18 @@ class Metrics:
 
     # -- feeding -------------------------------------------------------------------
 
-    def observe(self, event: Event) -> None:
-        """Count one event. Cost ``O(1)``, plus ``O(active operators)`` once per
-        interval boundary crossed."""
-        now = event.time
-        if now >= self._end:
-            self._roll(now)
-        if now > self._last:
+    def observe(self, *events: Event) -> None:
+        """Count events, in the order the Router produced them. Cost ``O(1)`` each,
+        plus ``O(active operators)`` once per interval boundary crossed."""
+        on = self._on
+        for event in events:
+            now = event.time  # never earlier than the last: the Router's clock holds
+            if now >= self._end:
+                self._roll(now)
             self._last = now
-        handler = self._on.get(type(event))
-        if handler is not None:
-            handler(event)
+            handler = on.get(event.__class__)
+            if handler is not None:
+                handler(event)
 
     def _roll(self, now: float) -> None:
         """Close intervals up to the one ``now`` falls in."""
@@ -398,9 +399,11 @@ class Metrics:
 
     def _load(self, operator_id: str, delta: int, now: float) -> None:
         agent = self._agents.get(operator_id)
-        if agent is not None:  # None: removed, and what it held is being requeued
+        if agent is None:  # removed, and what it held is being requeued
+            return
+        if now > agent.since:
             self._advance(operator_id, agent, now, self._current.work)  # type: ignore[union-attr]
-            agent.load += delta
+        agent.load += delta
 
     # -- waiting -------------------------------------------------------------------
 
@@ -445,8 +448,11 @@ class Metrics:
         contact = self._contacts[event.conversation_id] = _Contact(
             event.group, event.channel, event.time
         )
-        self._cell(contact.key).offered += 1
-        self._wait(contact, contact.key, event.time)
+        key = contact.key
+        (self._current.cells.get(key) or self._cell(key)).offered += 1  # type: ignore[union-attr]
+        contact.waiting = True
+        waiting = self._waiting
+        waiting[key] = waiting.get(key, 0) + 1
 
     def _queued(self, event: Queued) -> None:
         self._in_line(self._contacts[event.conversation_id])
@@ -479,16 +485,21 @@ class Metrics:
         if contact.answered:
             return
         contact.answered = True
-        contact.key = (event.group, contact.channel)
-        tally = self._cell(contact.key)
+        channel = contact.channel
+        key = contact.key = (event.group, channel)
+        tally = self._current.cells.get(key) or self._cell(key)  # type: ignore[union-attr]
         wait = event.waited
         tally.answered += 1
-        if wait <= self._settings.threshold(contact.channel):
+        settings = self._settings
+        if wait <= settings.thresholds.get(channel, settings.default_threshold):
             tally.answered_within += 1
         tally.wait_total += wait
         tally.waits.add(wait)
-        tally.waited(wait)
-        self._work(operator_id).answered += 1
+        longest = tally.longest_wait
+        if longest is None or wait > longest:
+            tally.longest_wait = wait
+        work = self._current.work.get(operator_id) or self._work(operator_id)  # type: ignore[union-attr]
+        work.answered += 1
 
     def _free_slot(self, contact: _Contact, now: float) -> None:
         """The contact leaves its operator's slot: count the time it spent there."""
@@ -497,7 +508,8 @@ class Metrics:
             return
         contact.slot_since = None
         contact.handled += now - since
-        self._work(operator_id).handle_total += now - since
+        work = self._current.work.get(operator_id) or self._work(operator_id)  # type: ignore[union-attr]
+        work.handle_total += now - since
         self._load(operator_id, -1, now)
 
     def _end_hold(self, contact: _Contact, now: float) -> None:
@@ -505,15 +517,17 @@ class Metrics:
             contact.hold_total += now - contact.hold_since
             contact.hold_since = None
 
-    def _close(self, contact: _Contact, outcome: str, operator_id: str, now: float) -> None:
-        """An answered contact ends: finished, transferred, handed off."""
-        self._free_slot(contact, now)
-        self._end_hold(contact, now)
-        tally = self._cell(contact.key)
-        setattr(tally, outcome, getattr(tally, outcome) + 1)
+    def _close(self, contact: _Contact, operator_id: str, now: float) -> tuple[_Tally, _Work]:
+        """An answered contact ends (finished, transferred, handed off): the tallies
+        its outcome counts in."""
+        if contact.slot_since is not None:
+            self._free_slot(contact, now)
+        if contact.hold_since is not None:
+            self._end_hold(contact, now)
+        tally = self._current.cells.get(contact.key) or self._cell(contact.key)  # type: ignore[union-attr]
         self._handled(tally, contact)
-        work = self._work(operator_id)
-        setattr(work, outcome, getattr(work, outcome) + 1)
+        work = self._current.work.get(operator_id) or self._work(operator_id)  # type: ignore[union-attr]
+        return tally, work
 
     @staticmethod
     def _handled(tally: _Tally, contact: _Contact) -> None:
@@ -538,18 +552,25 @@ class Metrics:
             contact.key = key
             self._cell(key).escalated_in += 1
 
-    def _restarted(self, event: HandedOff | Transferred, outcome: str, operator_id: str) -> None:
+    def _restart(self, event: HandedOff | Transferred) -> tuple[_Tally, _Work]:
+        """A contact ends and the conversation starts a new one, in ``event.group``:
+        the tallies the ended one's outcome counts in."""
         contact = self._contacts[event.conversation_id]
-        self._close(contact, outcome, operator_id, event.time)
+        ended = self._close(contact, event.operator_id, event.time)
         contact.restart(event.group, event.time)
         self._cell(contact.key).offered += 1
         self._wait(contact, contact.key, event.time)
+        return ended
 
     def _handed_off(self, event: HandedOff) -> None:
-        self._restarted(event, "handed_off", event.operator_id)
+        tally, work = self._restart(event)
+        tally.handed_off += 1
+        work.handed_off += 1
 
     def _transferred(self, event: Transferred) -> None:
-        self._restarted(event, "transferred", event.operator_id)
+        tally, work = self._restart(event)
+        tally.transferred += 1
+        work.transferred += 1
 
     def _held(self, event: Held) -> None:
         contact = self._contacts[event.conversation_id]
@@ -578,7 +599,9 @@ class Metrics:
 
     def _finished(self, event: Finished) -> None:
         contact = self._contacts.pop(event.conversation_id)
-        self._close(contact, "finished", event.operator_id, event.time)
+        tally, work = self._close(contact, event.operator_id, event.time)
+        tally.finished += 1
+        work.finished += 1
 
     def _abandoned(self, event: Abandoned) -> None:
         contact = self._contacts.pop(event.conversation_id)

@@ -202,9 +202,7 @@ class Router:
     def _emit(self, events: list[Event]) -> list[Event]:
         if self._room.due or self._room.ready:
             self._tell_positions(self._last_time, events)
-        observe = self._metrics.observe
-        for event in events:
-            observe(event)
+        self._metrics.observe(*events)
         if self._on_event is not None:
             for event in events:
                 self._on_event(event)
