@@ -151,12 +151,25 @@ class TestTable:
         assert lines[0] == "Support team"
         assert (
             lines[1]
-            == "00:00 to 00:03:20; service level: answered in time / (answered + abandoned)"
+            == "00:00:00 to 00:03:20; service level: answered in time / (answered + abandoned)"
         )
         assert (
             "operators: occupancy 100.0%, utilisation 100.0%, average concurrency 1.00; "
             "online 3m20s, away 0s"
         ) in lines
+
+    def test_times_past_the_first_day_name_the_day(self) -> None:
+        """On a clock past a day (Unix time, say), times say which day."""
+        clock = FakeClock(start=86400 + 3600)
+        router = Router(clock=clock)
+        router.add_group(Group("g"))
+        router.submit(Conversation("c", "chat", "g"))
+        clock.advance(90)
+
+        lines = quiet(router.metrics).text().splitlines()
+
+        assert lines[0].startswith("day 1 01:00:00 to day 1 01:01:30;")
+        assert lines[-1].startswith("day 1 01:00:00 ")
 
     def test_short_abandons_are_explained_only_when_there_are_some(self, router: Router) -> None:
         """A legend says what "(+n)" means when a row shows it."""
@@ -188,8 +201,8 @@ class TestTable:
         start = lines.index(next(line for line in lines if line.startswith("interval")))
 
         assert [re.split(r"\s{2,}", line.strip()) for line in lines[start + 1 :]] == [
-            ["00:00", "2", "1", "0", "100.0%", "0s"],
-            ["00:01", "1", "1", "0", "0.0%", "1m10s"],
+            ["00:00:00", "2", "1", "0", "100.0%", "0s"],
+            ["00:01:00", "1", "1", "0", "0.0%", "1m10s"],
         ]
 
 

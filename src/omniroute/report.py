@@ -23,7 +23,7 @@ yet (None) shows as an en dash, :data:`MISSING`.
 >>> out = io.StringIO()
 >>> data = report(router.metrics, title="Help desk", file=out)
 >>> out.getvalue().splitlines()[:2]
-['Help desk', '00:00 to 00:01:30; service level: answered in time / (answered + abandoned)']
+['Help desk', '00:00:00 to 00:01:30; service level: answered in time / (answered + abandoned)']
 >>> data.channels[0].channel, data.channels[0].answered, data.channels[0].service_level
 ('chat', 2, 0.5)
 """
@@ -101,15 +101,15 @@ def _threshold(seconds: float) -> str:
 
 
 def _clock(moment: float) -> str:
-    """A time on the Router's clock as an offset from 0: "hh:mm", "hh:mm:ss" when
-    not on a whole minute, with "day N" before it past the first day (on a Unix-time
-    clock that is the UTC time of day and the day since 1970)."""
+    """A time on the Router's clock as an offset from 0, "hh:mm:ss", with "day N"
+    before it past the first day (on a Unix-time clock: the UTC time of day, and the
+    day since 1970)."""
     if not math.isfinite(moment):
         return MISSING
     days, rest = divmod(math.floor(moment), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    text = f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
     return f"day {days} {text}" if days else text
 
 
@@ -333,10 +333,10 @@ def report(
     intervals = metrics.intervals()
     if since is not None:
         length = settings.interval
+        # An interval starts at a multiple of the length (its first one may start
+        # later, when counting began): keep those whose aligned start is since or later.
         intervals = [
-            stats
-            for i, stats in enumerate(intervals)
-            if i == len(intervals) - 1 or math.floor(stats.start / length) * length >= since
+            stats for stats in intervals if math.floor(stats.start / length) * length >= since
         ]
     result = Report(
         channels=channels,
