@@ -251,6 +251,9 @@ def metrics_problems(router: Router) -> list[str]:
         if known != expected:
             wrong = sorted(name for name in expected if known[name] != expected[name])
             problems.append(f"statistics disagree on conversation {cid!r}: {wrong}")
+    bots = {op_id for op_id, op in router._operators.items() if op.operator.bot}
+    if bots != metrics._bots & router._operators.keys():
+        problems.append(f"statistics take {sorted(metrics._bots)} for the bots, not {sorted(bots)}")
     counted = {key: n for key, n in metrics._waiting.items() if n}
     if counted != waiting:
         problems.append(f"statistics count waiting {counted}, but {waiting} wait")

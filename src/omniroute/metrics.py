@@ -142,16 +142,19 @@ class _Work:
 
 
 class _Interval:
-    """The tallies of one report interval: ``[index * length, (index + 1) * length)``."""
+    """The tallies of one report interval: ``[index * length, (index + 1) * length)``,
+    counted from ``opened`` (later than its start when counting began inside it)."""
 
-    __slots__ = ("cells", "index", "work")
+    __slots__ = ("cells", "index", "opened", "work")
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, opened: float) -> None:
         self.index = index
+        self.opened = opened
         self.cells: dict[Key, _Tally] = {}
         self.work: dict[str, _Work] = {}
 
     def merge(self, other: _Interval) -> None:
+        self.opened = min(self.opened, other.opened)
         for key, tally in other.cells.items():
             mine = self.cells.get(key)
             if mine is None:
@@ -257,6 +260,7 @@ class Metrics:
         self._clock = clock
         self._contacts: dict[str, _Contact] = {}
         self._agents: dict[str, _Agent] = {}
+        self._bots: set[str] = set()  # operators who are bots, left out of the team's figures
         self._waiting: dict[Key, int] = {}
         self._heaps: dict[Key, list[tuple[float, int, _Contact]]] = {}
         self._stamp = 0
@@ -265,7 +269,6 @@ class Metrics:
         self._kept: list[_Interval] = []
         self._current: _Interval | None = None
         self._end = -math.inf  # when the current interval ends
-        self._first = -math.inf  # when counting began
         if start is not None:
             self._begin(start)
         self._on: dict[type[Event], Callable[[Any], None]] = {
@@ -297,10 +300,8 @@ class Metrics:
         """Start the interval ``now`` falls in; operators are counted up to ``now``."""
         length = self._settings.interval
         index = math.floor(now / length)
-        self._current = _Interval(index)
+        self._current = _Interval(index, now)
         self._end = (index + 1) * length
-        if self._first == -math.inf:
-            self._first = now
         for agent in self._agents.values():
             agent.since = now
 
@@ -339,19 +340,21 @@ class Metrics:
                 self._retire(self._kept.pop(0))
             index = current.index + 1
             if target - index > keep:  # a long quiet stretch: count it in one go
+                self._advance_all((target - keep) * length, self._retired_work(index * length))
                 index = target - keep
-                self._advance_all(index * length, self._retired_work(index - 1))
-            current = self._current = _Interval(index)
+            current = self._current = _Interval(index, index * length)
         self._end = (current.index + 1) * length
 
     def _retire(self, interval: _Interval) -> None:
         if self._retired is None:
-            self._retired = _Interval(interval.index)
+            self._retired = _Interval(interval.index, interval.opened)
         self._retired.merge(interval)
 
-    def _retired_work(self, index: int) -> dict[str, _Work]:
+    def _retired_work(self, opened: float) -> dict[str, _Work]:
+        """Where operator time of a quiet stretch that is not kept goes."""
         if self._retired is None:
-            self._retired = _Interval(index)
+            self._retired = _Interval(-1, opened)
+        self._retired.opened = min(self._retired.opened, opened)
         return self._retired.work
 
     def _advance_all(self, until: float, work: dict[str, _Work]) -> None:
@@ -628,12 +631,20 @@ class Metrics:
 
     def _operator_added(self, event: OperatorAdded) -> None:
         self._agents[event.operator.id] = _Agent(slots(event.operator.capacity), event.time)
+        self._is_bot(event.operator.id, event.operator.bot)
+
+    def _is_bot(self, operator_id: str, bot: bool) -> None:
+        if bot:
+            self._bots.add(operator_id)
+        else:
+            self._bots.discard(operator_id)
 
     def _operator_updated(self, event: OperatorUpdated) -> None:
         operator_id = event.operator.id
         agent = self._agents[operator_id]
         self._advance(operator_id, agent, event.time, self._current.work)  # type: ignore[union-attr]
         agent.slots = slots(event.operator.capacity)
+        self._is_bot(operator_id, event.operator.bot)
 
     def _operator_removed(self, event: OperatorRemoved) -> None:
         agent = self._agents.pop(event.operator_id)
@@ -661,22 +672,24 @@ class Metrics:
     def _time(self, now: float | None) -> float:
         if now is None:
             now = self._last if self._clock is None else self._clock()
+        if now == -math.inf:  # nothing seen, and no clock
+            return 0.0
         return max(now, self._last)
 
     def _intervals(self, since: float | None) -> Iterator[_Interval]:
+        """The intervals that start at ``since`` or later (None: all, the totals of
+        those no longer kept included), oldest first."""
         length = self._settings.interval
         if since is None and self._retired is not None:
             yield self._retired
-        for interval in self._kept:
-            if since is None or interval.index * length >= since:
+        for interval in (*self._kept, self._current):
+            if interval is not None and (since is None or interval.index * length >= since):
                 yield interval
-        if self._current is not None:
-            yield self._current
 
-    def _start_of(self, interval: _Interval | None) -> float:
-        if interval is None:
-            return self._last
-        return max(interval.index * self._settings.interval, self._first)
+    @staticmethod
+    def _start_of(intervals: list[_Interval], now: float) -> float:
+        """When counting began in these intervals (``now`` if none)."""
+        return min((interval.opened for interval in intervals), default=now)
 
     def stats(
         self,
@@ -692,9 +705,8 @@ class Metrics:
         clock). Cost ``O(intervals * cells)``."""
         now = self._time(now)
         tally = _Tally()
-        first: _Interval | None = None
-        for interval in self._intervals(since):
-            first = first or interval
+        intervals = list(self._intervals(since))
+        for interval in intervals:
             for key, cell in interval.cells.items():
                 if (group is None or key[0] == group) and (channel is None or key[1] == channel):
                     tally.merge(cell)
@@ -707,7 +719,7 @@ class Metrics:
                     oldest = since_key
         return self._figures(
             tally,
-            self._start_of(first),
+            self._start_of(intervals, now),
             now,
             channel,
             group,
@@ -729,7 +741,7 @@ class Metrics:
                 if (group is None or key[0] == group) and (channel is None or key[1] == channel):
                     tally.merge(cell)
             end = self._last if interval is self._current else (interval.index + 1) * length
-            reports.append(self._figures(tally, self._start_of(interval), end, channel, group))
+            reports.append(self._figures(tally, interval.opened, end, channel, group))
         return reports
 
     def _figures(
@@ -779,20 +791,19 @@ class Metrics:
         since: float | None = None,
         now: float | None = None,
     ) -> OperatorStats:
-        """How ``operator_id`` (None: all operators together) spent the intervals that
+        """How ``operator_id`` (None: all people together, bots left out) spent the intervals that
         start at ``since`` or later (None: since counting began), up to ``now``
         (None: the clock)."""
         now = self._time(now)
         work = _Work()
-        first: _Interval | None = None
-        for interval in self._intervals(since):
-            first = first or interval
+        intervals = list(self._intervals(since))
+        for interval in intervals:
             self._add_work(work, interval, operator_id)
         self._add_pending(work, operator_id, now)
-        return self._operator_figures(work, self._start_of(first), now, operator_id)
+        return self._operator_figures(work, self._start_of(intervals, now), now, operator_id)
 
     def operator_intervals(self, operator_id: str | None = None) -> list[OperatorStats]:
-        """How ``operator_id`` (None: all operators together) spent each interval
+        """How ``operator_id`` (None: all people together, bots left out) spent each interval
         still kept one by one, oldest first; the last one is the current interval,
         counted up to the last event."""
         length = self._settings.interval
@@ -805,15 +816,15 @@ class Metrics:
                 self._add_pending(work, operator_id, end)
             else:
                 end = (interval.index + 1) * length
-            start = self._start_of(interval)
-            reports.append(self._operator_figures(work, start, end, operator_id))
+            reports.append(self._operator_figures(work, interval.opened, end, operator_id))
         return reports
 
-    @staticmethod
-    def _add_work(work: _Work, interval: _Interval, operator_id: str | None) -> None:
+    def _add_work(self, work: _Work, interval: _Interval, operator_id: str | None) -> None:
         if operator_id is None:
-            for mine in interval.work.values():
-                work.merge(mine)
+            bots = self._bots
+            for mine_id, mine in interval.work.items():
+                if mine_id not in bots:
+                    work.merge(mine)
         elif operator_id in interval.work:
             work.merge(interval.work[operator_id])
 
@@ -821,7 +832,7 @@ class Metrics:
         """Add the time operators spent since they were last counted, up to ``now``."""
         pending: dict[str, _Work] = {}
         for agent_id, agent in self._agents.items():
-            if operator_id is None or agent_id == operator_id:
+            if agent_id == operator_id or (operator_id is None and agent_id not in self._bots):
                 since = agent.since
                 self._advance(agent_id, agent, now, pending)
                 agent.since = since  # reading changes nothing
@@ -848,7 +859,6 @@ class Metrics:
     def encode(self) -> dict[str, Any]:
         """Plain, JSON-ready data for a snapshot (the settings travel apart)."""
         return {
-            "first": None if self._first == -math.inf else self._first,
             "last": None if self._last == -math.inf else self._last,
             "retired": None if self._retired is None else _encode_interval(self._retired),
             "kept": [_encode_interval(interval) for interval in self._kept],
@@ -860,6 +870,7 @@ class Metrics:
                 [agent_id, agent.status.value, agent.load, agent.slots, agent.since]
                 for agent_id, agent in self._agents.items()
             ],
+            "bots": sorted(self._bots),
         }
 
     @classmethod
@@ -875,12 +886,10 @@ class Metrics:
         returns, naming the first bad field."""
         read = Reader(fail)
         top = read.record(
-            data, path, ("first", "last", "retired", "kept", "current", "contacts", "agents")
+            data, path, ("last", "retired", "kept", "current", "contacts", "agents", "bots")
         )
         metrics = cls(settings, clock=clock)
-        first = read.optional(read.number, top["first"], f"{path}.first")
         last = read.optional(read.number, top["last"], f"{path}.last")
-        metrics._first = -math.inf if first is None else first
         metrics._last = -math.inf if last is None else last
         interval = functools.partial(_decode_interval, read)
         metrics._retired = read.optional(interval, top["retired"], f"{path}.retired")
@@ -922,6 +931,7 @@ class Metrics:
             if agent_id in metrics._agents:
                 raise fail(at, f"operator {agent_id!r} appears twice")
             metrics._agents[agent_id] = agent
+        metrics._bots = set(read.texts(top["bots"], f"{path}.bots"))
         return metrics
 
 
@@ -935,6 +945,7 @@ def _count(read: Reader, value: Any, path: str) -> int:
 def _encode_interval(interval: _Interval) -> dict[str, Any]:
     return {
         "index": interval.index,
+        "opened": interval.opened,
         "cells": [
             [
                 group,
@@ -974,8 +985,9 @@ def _fill(
 
 
 def _decode_interval(read: Reader, value: Any, path: str) -> _Interval:
-    data = read.record(value, path, ("index", "cells", "work"))
-    interval = _Interval(read.integer(data["index"], f"{path}.index"))
+    data = read.record(value, path, ("index", "opened", "cells", "work"))
+    opened = read.number(data["opened"], f"{path}.opened")
+    interval = _Interval(read.integer(data["index"], f"{path}.index"), opened)
     for i, item in enumerate(read.items(data["cells"], f"{path}.cells")):
         at = f"{path}.cells[{i}]"
         fields = read.items(item, at)

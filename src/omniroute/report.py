@@ -211,7 +211,7 @@ class Report:
         settings, overall = self.settings, self.overall
         lines = [] if self.title is None else [self.title]
         formula = _FORMULAS[settings.formula]
-        if math.isfinite(overall.start):
+        if self.intervals:  # none: the metrics saw no event yet
             period = f"{_clock(overall.start)} to {_clock(overall.end)}"
         else:
             period = "nothing counted yet"

@@ -345,8 +345,9 @@ class Router:
         starts an empty history. ``position_updates``: when waiting conversations
         hear that they moved up (``PositionChanged``; None, the default: never).
         ``wait_estimates``: how waits are estimated; a change starts afresh.
-        ``metrics``: how the statistics count (:attr:`metrics`); a change starts
-        every count afresh.
+        ``metrics``: how the statistics count (:attr:`metrics`): counts so far are
+        kept, new thresholds apply to later contacts, and a new interval length folds
+        the intervals kept so far into the totals.
         ``Configured`` carries the settings in full. Cost ``O(q)`` when
         ``position_updates`` changes, else ``O(1)`` plus the history forgotten.
         """
@@ -1360,12 +1361,17 @@ class Router:
         router = cls(clock=scripted, logger=logger)
         if data is not None:
             snapshots.restore(data, router, factories)
+        else:
+            # A journal does not show when the Router was made: count from its first event.
+            router._metrics = Metrics(router._config.metrics, clock=router._reading)
         unheard = journal.replay(router, scripted, events, factories)
         router._clock = clock
         router._on_event = on_event
         # A journal does not show when the Router last read its clock; read it now.
         router._now()
-        router._emit(unheard)
+        if on_event is not None:
+            for event in unheard:  # counted already, when the replayed call made them
+                on_event(event)
         return router
 
     # -- the routing core ----------------------------------------------------------

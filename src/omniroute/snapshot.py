@@ -633,14 +633,16 @@ def _live_for_metrics(router: Router) -> dict[str, Any]:
         [op.id, op.status.value, op.n_active, slots(op.capacity), now]
         for op in router._operators.values()
     ]
+    length = router._config.metrics.interval
+    current = {"index": math.floor(now / length), "opened": now, "cells": [], "work": []}
     return {
-        "first": now,
         "last": now,
         "retired": None,
         "kept": [],
-        "current": None,
+        "current": current,
         "contacts": contacts,
         "agents": agents,
+        "bots": sorted(op.id for op in router._operators.values() if op.operator.bot),
     }
 
 
