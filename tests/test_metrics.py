@@ -996,6 +996,38 @@ class TestOperatorFigures:
         assert (bob.occupancy, bob.utilisation, bob.average_concurrency) == (None, None, None)
         assert bob.average_first_response is None
 
+    def test_the_team_leaves_bots_out(self) -> None:
+        """The bot answers c1 at 0 and hands it to ann at 10; ann finishes at 30.
+        The team's figures are ann's; the bot's are there by its id."""
+        clock = FakeClock()
+        bot = Operator("bot", groups={"bots"}, capacity=Capacity(total=5), bot=True)
+        router = build(clock, Group("bots"), Group("g"), bot=bot, ann={"g"})
+        router.set_status("bot", Status.ONLINE)
+        router.set_status("ann", Status.ONLINE)
+        router.submit(chat("c1", group="bots"))
+        clock.advance(10)
+        router.handoff("c1", "g")
+        clock.advance(20)
+        router.finish("c1")
+        team = router.metrics.operator_stats()
+        ann = router.metrics.operator_stats("ann")
+        assert attrs.evolve(team, operator_id="ann") == ann
+        by_bot = router.metrics.operator_stats("bot")
+        assert (by_bot.online_time, by_bot.capacity_time, by_bot.answered) == (30.0, 150.0, 1)
+        assert (by_bot.handed_off, by_bot.handle_total) == (1, 10.0)
+        assert router.metrics.stats().answered == team.answered + by_bot.answered
+        assert [r.online_time for r in router.metrics.operator_intervals()] == [30.0]
+
+    def test_a_bot_made_a_person_counts_in_the_team(self) -> None:
+        clock = FakeClock()
+        bot = Operator("x", groups={"g"}, bot=True)
+        router = build(clock, Group("g"), x=bot)
+        router.set_status("x", Status.ONLINE)
+        clock.advance(10)
+        assert router.metrics.operator_stats().online_time == 0.0
+        router.update_operator(Operator("x", groups={"g"}))
+        assert router.metrics.operator_stats().online_time == 10.0  # all of x's time
+
     def test_online_but_never_busy(self) -> None:
         clock = FakeClock()
         router = build(clock, Group("g"), ann={"g"})
@@ -1340,6 +1372,7 @@ class TestIntervals:
         router.submit(voice("c3"))
         first, second = router.metrics.intervals()
         assert (first.offered, second.offered) == (0, 1)
+        assert (first.start, first.end) == (1200.0, 3600.0)  # counted from the change
         assert (second.start, second.end) == (3600.0, 3700.0)
         one, two = router.metrics.operator_intervals("ann")
         assert (one.online_time, two.online_time) == (2400.0, 100.0)
@@ -1418,6 +1451,15 @@ class TestEdgeCases:
         stats = router.metrics.stats()
         assert (stats.offered, stats.service_level, stats.waiting) == (0, None, 0)
         assert router.metrics.operator_stats().online_time == 0.0
+
+    def test_a_metrics_that_saw_nothing(self) -> None:
+        """No events and no clock: reports of nothing, at 0."""
+        own = Metrics()
+        stats = own.stats()
+        assert (stats.start, stats.end, stats.offered, stats.waiting) == (0.0, 0.0, 0, 0)
+        assert own.intervals() == []
+        assert own.operator_stats().online_time == 0.0
+        assert own.operator_intervals() == []
 
     def test_filters_naming_nothing(self) -> None:
         router = mixed(FakeClock())
@@ -1703,7 +1745,9 @@ class TestPersistence:
         clock.advance(10)
         replayed = Router.replay(None, [event.as_dict() for event in journal], clock=clock)
         assert replayed.metrics.stats().as_dict() == router.metrics.stats().as_dict()
-        assert len(replayed.metrics.intervals()) == len(router.metrics.intervals())
+        assert replayed.metrics.intervals() == router.metrics.intervals()
+        # (The replayed Router read the clock at the end: its "now" is later.)
+        assert replayed.snapshot()["metrics"] == router.snapshot()["metrics"]
 
     def test_a_host_metrics_fed_the_events(self) -> None:
         """A :class:`Metrics` of one's own, fed the journal (through JSON), reports
