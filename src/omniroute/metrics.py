@@ -92,6 +92,7 @@ _TOTALS = ("wait_total", "abandon_wait_total", "response_total", "handle_total",
 _WORK_TIMES = ("online_time", "away_time", "busy_time", "load_time", "capacity_time")
 _WORK_COUNTS = ("answered", "finished", "transferred", "handed_off", "responded")
 _WORK_TOTALS = ("response_total", "handle_total")
+_WORK = (*_WORK_TIMES, *_WORK_COUNTS, *_WORK_TOTALS)
 _ACCURACY = 0.01  # the wait sketches' relative accuracy
 
 ONLINE, AWAY, OFFLINE = Status.ONLINE, Status.AWAY, Status.OFFLINE
@@ -137,8 +138,11 @@ class _Work:
         self.response_total = self.handle_total = 0.0
 
     def merge(self, other: _Work) -> None:
-        for name in self.__slots__:
+        for name in _WORK:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def any(self) -> bool:
+        return any(getattr(self, name) for name in _WORK)
 
 
 class _Interval:
@@ -213,16 +217,54 @@ class _Contact:
         self.handled = self.hold_total = 0.0
 
 
-class _Agent:
-    """What the statistics remember of an operator."""
+class _Agent(_Work):
+    """What the statistics remember of an operator, and — as a :class:`_Work` — what
+    they did in the current interval so far, kept here so that counting it costs
+    no lookup; the interval gets it when it closes."""
 
     __slots__ = ("load", "since", "slots", "status")
 
     def __init__(self, slots: int, now: float) -> None:
+        super().__init__()
         self.status = OFFLINE
         self.load = 0
         self.slots = slots
         self.since = now  # counted up to here
+
+    def advance(self, until: float) -> None:
+        """Count the time up to ``until``."""
+        dt = until - self.since
+        self.since = until
+        if dt > 0:
+            self._count(self, dt)
+
+    def pending(self, now: float) -> _Work:
+        """What :meth:`advance` to ``now`` would count, without counting it."""
+        counted = _Work()
+        if now > self.since:
+            self._count(counted, now - self.since)
+        return counted
+
+    def _count(self, into: _Work, dt: float) -> None:
+        status = self.status
+        if status is ONLINE:
+            into.online_time += dt
+            if self.load:
+                into.busy_time += dt
+                into.load_time += self.load * dt
+            into.capacity_time += self.slots * dt
+        elif status is AWAY:
+            into.away_time += dt
+
+    def flush(self) -> _Work | None:
+        """Hand over what was counted in this interval (None: nothing), and start
+        the next from zero."""
+        if not self.any():
+            return None
+        work = _Work()
+        work.merge(self)
+        _Work.__init__(self)
+        return work
 
 
 def slots(capacity: Capacity) -> int:
@@ -262,7 +304,7 @@ class Metrics:
         self._agents: dict[str, _Agent] = {}
         self._bots: set[str] = set()  # operators who are bots, left out of the team's figures
         self._waiting: dict[Key, int] = {}
-        self._heaps: dict[Key, list[tuple[float, int, _Contact]]] = {}
+        self._heaps: dict[Key, list[tuple[float, int, str]]] = {}
         self._stamp = 0
         self._last = -math.inf if start is None else start
         self._retired: _Interval | None = None  # intervals no longer kept one by one
@@ -334,13 +376,13 @@ class Metrics:
         length, keep = self._settings.interval, self._settings.keep_intervals
         target = math.floor(now / length)
         while current.index < target:
-            self._advance_all((current.index + 1) * length, current.work)
+            self._close_agents((current.index + 1) * length, current.work)
             self._kept.append(current)
             if len(self._kept) > keep:
                 self._retire(self._kept.pop(0))
             index = current.index + 1
             if target - index > keep:  # a long quiet stretch: count it in one go
-                self._advance_all((target - keep) * length, self._retired_work(index * length))
+                self._close_agents((target - keep) * length, self._retired_work(index * length))
                 index = target - keep
             current = self._current = _Interval(index, index * length)
         self._end = (current.index + 1) * length
@@ -357,34 +399,21 @@ class Metrics:
         self._retired.opened = min(self._retired.opened, opened)
         return self._retired.work
 
-    def _advance_all(self, until: float, work: dict[str, _Work]) -> None:
+    def _close_agents(self, until: float, work: dict[str, _Work]) -> None:
+        """Count every operator's time up to ``until`` and hand it to ``work``."""
         for operator_id, agent in self._agents.items():
-            if agent.status is not OFFLINE or agent.load:
-                self._advance(operator_id, agent, until, work)
-            else:
-                agent.since = until
+            agent.advance(until)
+            self._close_one(operator_id, agent, work)
 
     @staticmethod
-    def _advance(operator_id: str, agent: _Agent, until: float, work: dict[str, _Work]) -> None:
-        """Count ``agent``'s time up to ``until`` into ``work``."""
-        dt = until - agent.since
-        agent.since = until
-        if dt <= 0:
-            return
-        status = agent.status
-        if status is OFFLINE:
-            return
-        mine = work.get(operator_id)
-        if mine is None:
-            mine = work[operator_id] = _Work()
-        if status is ONLINE:
-            mine.online_time += dt
-            if agent.load:
-                mine.busy_time += dt
-                mine.load_time += agent.load * dt
-            mine.capacity_time += agent.slots * dt
-        else:
-            mine.away_time += dt
+    def _close_one(operator_id: str, agent: _Agent, work: dict[str, _Work]) -> None:
+        done = agent.flush()
+        if done is not None:
+            mine = work.get(operator_id)
+            if mine is None:
+                work[operator_id] = done
+            else:
+                mine.merge(done)
 
     def _cell(self, key: Key) -> _Tally:
         cells = self._current.cells  # type: ignore[union-attr]
@@ -394,6 +423,11 @@ class Metrics:
         return tally
 
     def _work(self, operator_id: str) -> _Work:
+        """Where an operator's counts go: their own record, or, once they are
+        removed, the current interval's."""
+        agent = self._agents.get(operator_id)
+        if agent is not None:
+            return agent
         work = self._current.work  # type: ignore[union-attr]
         mine = work.get(operator_id)
         if mine is None:
@@ -405,7 +439,7 @@ class Metrics:
         if agent is None:  # removed, and what it held is being requeued
             return
         if now > agent.since:
-            self._advance(operator_id, agent, now, self._current.work)  # type: ignore[union-attr]
+            agent.advance(now)
         agent.load += delta
 
     # -- waiting -------------------------------------------------------------------
@@ -422,7 +456,7 @@ class Metrics:
         contact.stamp = 0
         self._waiting[contact.wait_key] -= 1
 
-    def _in_line(self, contact: _Contact) -> None:
+    def _in_line(self, contact_id: str, contact: _Contact) -> None:
         """Remember a waiting contact by its start, for the longest current wait."""
         if contact.stamp:
             return
@@ -431,17 +465,20 @@ class Metrics:
         heap = self._heaps.get(contact.wait_key)
         if heap is None:
             heap = self._heaps[contact.wait_key] = []
-        heapq.heappush(heap, (contact.wait_since, contact.stamp, contact))
+        heapq.heappush(heap, (contact.wait_since, contact.stamp, contact_id))
         if len(heap) > 2 * self._waiting[contact.wait_key] + 32:  # mostly stale: rebuild
-            heap[:] = [entry for entry in heap if entry[2].stamp == entry[1]]
+            heap[:] = [entry for entry in heap if self._current_entry(entry)]
             heapq.heapify(heap)
+
+    def _current_entry(self, entry: tuple[float, int, str]) -> bool:
+        contact = self._contacts.get(entry[2])
+        return contact is not None and contact.stamp == entry[1]
 
     def _oldest(self, key: Key) -> float | None:
         heap = self._heaps.get(key)
         while heap:
-            since, stamp, contact = heap[0]
-            if contact.stamp == stamp:
-                return since
+            if self._current_entry(heap[0]):
+                return heap[0][0]
             heapq.heappop(heap)  # stale: it left or moved; dropping it changes no figure
         return None
 
@@ -458,7 +495,8 @@ class Metrics:
         waiting[key] = waiting.get(key, 0) + 1
 
     def _queued(self, event: Queued) -> None:
-        self._in_line(self._contacts[event.conversation_id])
+        cid = event.conversation_id
+        self._in_line(cid, self._contacts[cid])
 
     def _offered(self, event: Offered) -> None:
         self._load(event.operator_id, 1, event.time)
@@ -466,7 +504,7 @@ class Metrics:
         if contact.offers is None:
             contact.offers = set()
         contact.offers.add(event.operator_id)
-        self._in_line(contact)
+        self._in_line(event.conversation_id, contact)
 
     def _offer_ended(self, event: OfferRejected | OfferExpired | OfferRescinded) -> None:
         self._load(event.operator_id, -1, event.time)
@@ -501,7 +539,7 @@ class Metrics:
         longest = tally.longest_wait
         if longest is None or wait > longest:
             tally.longest_wait = wait
-        work = self._current.work.get(operator_id) or self._work(operator_id)  # type: ignore[union-attr]
+        work = self._agents.get(operator_id) or self._work(operator_id)
         work.answered += 1
 
     def _free_slot(self, contact: _Contact, now: float) -> None:
@@ -511,7 +549,7 @@ class Metrics:
             return
         contact.slot_since = None
         contact.handled += now - since
-        work = self._current.work.get(operator_id) or self._work(operator_id)  # type: ignore[union-attr]
+        work = self._agents.get(operator_id) or self._work(operator_id)
         work.handle_total += now - since
         self._load(operator_id, -1, now)
 
@@ -529,7 +567,7 @@ class Metrics:
             self._end_hold(contact, now)
         tally = self._current.cells.get(contact.key) or self._cell(contact.key)  # type: ignore[union-attr]
         self._handled(tally, contact)
-        work = self._current.work.get(operator_id) or self._work(operator_id)  # type: ignore[union-attr]
+        work = self._agents.get(operator_id) or self._work(operator_id)
         return tally, work
 
     @staticmethod
@@ -542,14 +580,14 @@ class Metrics:
         contact = self._contacts[event.conversation_id]
         self._free_slot(contact, event.time)
         self._wait(contact, (event.group, contact.channel), event.time - event.waited)
-        self._in_line(contact)
+        self._in_line(event.conversation_id, contact)
 
     def _escalated(self, event: Escalated) -> None:
         contact = self._contacts[event.conversation_id]
         key = (event.group, contact.channel)
         self._stop_waiting(contact)
         self._wait(contact, key, contact.wait_since)
-        self._in_line(contact)
+        self._in_line(event.conversation_id, contact)
         if not contact.answered:
             self._cell(contact.key).escalated_out += 1
             contact.key = key
@@ -626,7 +664,7 @@ class Metrics:
 
     def _status_changed(self, event: StatusChanged) -> None:
         agent = self._agents[event.operator_id]
-        self._advance(event.operator_id, agent, event.time, self._current.work)  # type: ignore[union-attr]
+        agent.advance(event.time)
         agent.status = event.status
 
     def _operator_added(self, event: OperatorAdded) -> None:
@@ -642,13 +680,14 @@ class Metrics:
     def _operator_updated(self, event: OperatorUpdated) -> None:
         operator_id = event.operator.id
         agent = self._agents[operator_id]
-        self._advance(operator_id, agent, event.time, self._current.work)  # type: ignore[union-attr]
+        agent.advance(event.time)
         agent.slots = slots(event.operator.capacity)
         self._is_bot(operator_id, event.operator.bot)
 
     def _operator_removed(self, event: OperatorRemoved) -> None:
         agent = self._agents.pop(event.operator_id)
-        self._advance(event.operator_id, agent, event.time, self._current.work)  # type: ignore[union-attr]
+        agent.advance(event.time)
+        self._close_one(event.operator_id, agent, self._current.work)  # type: ignore[union-attr]
 
     def _configured(self, event: Configured) -> None:
         decoder = Decoder(JournalError, "event", upgrade=True)
@@ -661,7 +700,7 @@ class Metrics:
         ):
             return
         # Intervals of another length do not line up: fold those so far into the totals.
-        self._advance_all(event.time, current.work)
+        self._close_agents(event.time, current.work)
         for interval in [*self._kept, current]:
             self._retire(interval)
         self._kept = []
@@ -791,53 +830,45 @@ class Metrics:
         since: float | None = None,
         now: float | None = None,
     ) -> OperatorStats:
-        """How ``operator_id`` (None: all people together, bots left out) spent the intervals that
-        start at ``since`` or later (None: since counting began), up to ``now``
-        (None: the clock)."""
+        """How ``operator_id`` (None: all people together, bots left out) spent the
+        intervals that start at ``since`` or later (None: since counting began), up
+        to ``now`` (None: the clock)."""
         now = self._time(now)
         work = _Work()
         intervals = list(self._intervals(since))
         for interval in intervals:
-            self._add_work(work, interval, operator_id)
-        self._add_pending(work, operator_id, now)
+            self._add_work(work, interval, operator_id, now)
         return self._operator_figures(work, self._start_of(intervals, now), now, operator_id)
 
     def operator_intervals(self, operator_id: str | None = None) -> list[OperatorStats]:
-        """How ``operator_id`` (None: all people together, bots left out) spent each interval
-        still kept one by one, oldest first; the last one is the current interval,
-        counted up to the last event."""
+        """How ``operator_id`` (None: all people together, bots left out) spent each
+        interval still kept one by one, oldest first; the last one is the current
+        interval, counted up to the last event."""
         length = self._settings.interval
         reports = []
         for interval in self._intervals(since=-math.inf):
             work = _Work()
-            self._add_work(work, interval, operator_id)
-            if interval is self._current:
-                end = self._last
-                self._add_pending(work, operator_id, end)
-            else:
-                end = (interval.index + 1) * length
+            end = self._last if interval is self._current else (interval.index + 1) * length
+            self._add_work(work, interval, operator_id, end)
             reports.append(self._operator_figures(work, interval.opened, end, operator_id))
         return reports
 
-    def _add_work(self, work: _Work, interval: _Interval, operator_id: str | None) -> None:
-        if operator_id is None:
-            bots = self._bots
-            for mine_id, mine in interval.work.items():
-                if mine_id not in bots:
-                    work.merge(mine)
-        elif operator_id in interval.work:
-            work.merge(interval.work[operator_id])
-
-    def _add_pending(self, work: _Work, operator_id: str | None, now: float) -> None:
-        """Add the time operators spent since they were last counted, up to ``now``."""
-        pending: dict[str, _Work] = {}
+    def _add_work(
+        self, work: _Work, interval: _Interval, operator_id: str | None, now: float
+    ) -> None:
+        """Add what ``operator_id`` (None: all people) did in ``interval``; in the
+        current one, that includes what the operators hold themselves and their
+        time since they were last counted, up to ``now``."""
+        bots = self._bots
+        for mine_id, mine in interval.work.items():
+            if mine_id == operator_id or (operator_id is None and mine_id not in bots):
+                work.merge(mine)
+        if interval is not self._current:
+            return
         for agent_id, agent in self._agents.items():
-            if agent_id == operator_id or (operator_id is None and agent_id not in self._bots):
-                since = agent.since
-                self._advance(agent_id, agent, now, pending)
-                agent.since = since  # reading changes nothing
-        for mine in pending.values():
-            work.merge(mine)
+            if agent_id == operator_id or (operator_id is None and agent_id not in bots):
+                work.merge(agent)
+                work.merge(agent.pending(now))
 
     @staticmethod
     def _operator_figures(
@@ -847,7 +878,7 @@ class Metrics:
             start=start,
             end=end,
             operator_id=operator_id,
-            **{name: getattr(work, name) for name in work.__slots__},
+            **{name: getattr(work, name) for name in _WORK},
             occupancy=share(work.busy_time, work.online_time),
             utilisation=share(work.load_time, work.capacity_time),
             average_concurrency=share(work.load_time, work.busy_time),
@@ -867,7 +898,14 @@ class Metrics:
                 [cid, *_encode_contact(contact)] for cid, contact in self._contacts.items()
             ],
             "agents": [
-                [agent_id, agent.status.value, agent.load, agent.slots, agent.since]
+                [
+                    agent_id,
+                    agent.status.value,
+                    agent.load,
+                    agent.slots,
+                    agent.since,
+                    *_numbers(agent),
+                ]
                 for agent_id, agent in self._agents.items()
             ],
             "bots": sorted(self._bots),
@@ -915,12 +953,12 @@ class Metrics:
             metrics._contacts[cid] = contact
             if contact.waiting:
                 metrics._waiting[contact.wait_key] = metrics._waiting.get(contact.wait_key, 0) + 1
-                metrics._in_line(contact)
+                metrics._in_line(cid, contact)
         for i, item in enumerate(read.items(top["agents"], f"{path}.agents")):
             at = f"{path}.agents[{i}]"
             fields = read.items(item, at)
-            if len(fields) != 5:
-                raise fail(at, "expected [id, status, load, slots, since]")
+            if len(fields) != 8:
+                raise fail(at, "expected [id, status, load, slots, since, times, counts, totals]")
             agent_id = read.name(fields[0], f"{at}[0]")
             status = read.text(fields[1], f"{at}[1]")
             if status not in {s.value for s in Status}:
@@ -928,6 +966,7 @@ class Metrics:
             agent = _Agent(_count(read, fields[3], f"{at}[3]"), read.number(fields[4], f"{at}[4]"))
             agent.status = Status(status)
             agent.load = _count(read, fields[2], f"{at}[2]")
+            _fill_work(read, agent, fields[5:], at, first=5)
             if agent_id in metrics._agents:
                 raise fail(at, f"operator {agent_id!r} appears twice")
             metrics._agents[agent_id] = agent
@@ -957,15 +996,7 @@ def _encode_interval(interval: _Interval) -> dict[str, Any]:
             ]
             for (group, channel), tally in interval.cells.items()
         ],
-        "work": [
-            [
-                operator_id,
-                [getattr(work, name) for name in _WORK_TIMES],
-                [getattr(work, name) for name in _WORK_COUNTS],
-                [getattr(work, name) for name in _WORK_TOTALS],
-            ]
-            for operator_id, work in interval.work.items()
-        ],
+        "work": [[operator_id, *_numbers(work)] for operator_id, work in interval.work.items()],
     }
 
 
@@ -982,6 +1013,19 @@ def _fill(
         if number < 0:
             raise read.fail(at, f"expected a number >= 0, got {number}")
         setattr(target, name, number)
+
+
+def _numbers(work: _Work) -> list[list[float]]:
+    """A :class:`_Work`'s times, counts and totals, as three lists."""
+    return [[getattr(work, name) for name in names] for names in _WORK_GROUPS]
+
+
+def _fill_work(read: Reader, work: _Work, lists: list[Any], path: str, first: int) -> None:
+    for j, (names, value) in enumerate(zip(_WORK_GROUPS, lists, strict=True), start=first):
+        _fill(read, work, value, f"{path}[{j}]", names, whole=names is _WORK_COUNTS)
+
+
+_WORK_GROUPS = (_WORK_TIMES, _WORK_COUNTS, _WORK_TOTALS)
 
 
 def _decode_interval(read: Reader, value: Any, path: str) -> _Interval:
@@ -1009,13 +1053,7 @@ def _decode_interval(read: Reader, value: Any, path: str) -> _Interval:
         operator_id = read.name(fields[0], f"{at}[0]")
         if operator_id in interval.work:
             raise read.fail(at, f"operator {operator_id!r} appears twice")
-        work = interval.work[operator_id] = _Work()
-        for names, whole, j in (
-            (_WORK_TIMES, False, 1),
-            (_WORK_COUNTS, True, 2),
-            (_WORK_TOTALS, False, 3),
-        ):
-            _fill(read, work, fields[j], f"{at}[{j}]", names, whole)
+        _fill_work(read, interval.work.setdefault(operator_id, _Work()), fields[1:], at, first=1)
     return interval
 
 

@@ -630,7 +630,16 @@ def _live_for_metrics(router: Router) -> dict[str, Any]:
             ]
         )
     agents = [
-        [op.id, op.status.value, op.n_active, slots(op.capacity), now]
+        [
+            op.id,
+            op.status.value,
+            op.n_active,
+            slots(op.capacity),
+            now,
+            [0.0] * 5,
+            [0] * 5,
+            [0.0] * 2,
+        ]
         for op in router._operators.values()
     ]
     length = router._config.metrics.interval
