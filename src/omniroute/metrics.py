@@ -23,7 +23,6 @@ Counting rules, in one place (``docs/explanation/metrics.md`` has the reasons):
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -48,7 +47,6 @@ from omniroute.events import (
     OperatorAdded,
     OperatorRemoved,
     OperatorUpdated,
-    Queued,
     Released,
     Requeued,
     Responded,
@@ -138,11 +136,31 @@ class _Work:
         self.response_total = self.handle_total = 0.0
 
     def merge(self, other: _Work) -> None:
-        for name in _WORK:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        # Spelt out: interval rollovers merge one per active operator.
+        self.online_time += other.online_time
+        self.away_time += other.away_time
+        self.busy_time += other.busy_time
+        self.load_time += other.load_time
+        self.capacity_time += other.capacity_time
+        self.answered += other.answered
+        self.finished += other.finished
+        self.transferred += other.transferred
+        self.handed_off += other.handed_off
+        self.responded += other.responded
+        self.response_total += other.response_total
+        self.handle_total += other.handle_total
 
     def any(self) -> bool:
-        return any(getattr(self, name) for name in _WORK)
+        return bool(
+            self.online_time
+            or self.away_time
+            or self.answered
+            or self.finished
+            or self.transferred
+            or self.handed_off
+            or self.responded
+            or self.handle_total
+        )
 
 
 class _Interval:
@@ -185,7 +203,6 @@ class _Contact:
         "operator",
         "responded",
         "slot_since",
-        "stamp",
         "start",
         "wait_key",
         "wait_since",
@@ -207,7 +224,6 @@ class _Contact:
         self.handled = 0.0
         self.hold_since: float | None = None
         self.hold_total = 0.0
-        self.stamp = 0  # its entry in its wait key's heap (0: none)
 
     def restart(self, group: str, now: float) -> None:
         """A hand-off or a transfer: a new contact of the same conversation."""
@@ -304,8 +320,6 @@ class Metrics:
         self._agents: dict[str, _Agent] = {}
         self._bots: set[str] = set()  # operators who are bots, left out of the team's figures
         self._waiting: dict[Key, int] = {}
-        self._heaps: dict[Key, list[tuple[float, int, str]]] = {}
-        self._stamp = 0
         self._last = -math.inf if start is None else start
         self._retired: _Interval | None = None  # intervals no longer kept one by one
         self._kept: list[_Interval] = []
@@ -315,7 +329,6 @@ class Metrics:
             self._begin(start)
         self._on: dict[type[Event], Callable[[Any], None]] = {
             Submitted: self._submitted,
-            Queued: self._queued,
             Offered: self._offered,
             OfferRejected: self._offer_ended,
             OfferExpired: self._offer_ended,
@@ -448,39 +461,11 @@ class Metrics:
         contact.waiting = True
         contact.wait_key = key
         contact.wait_since = since
-        contact.stamp = 0
         self._waiting[key] = self._waiting.get(key, 0) + 1
 
     def _stop_waiting(self, contact: _Contact) -> None:
         contact.waiting = False
-        contact.stamp = 0
         self._waiting[contact.wait_key] -= 1
-
-    def _in_line(self, contact_id: str, contact: _Contact) -> None:
-        """Remember a waiting contact by its start, for the longest current wait."""
-        if contact.stamp:
-            return
-        self._stamp += 1
-        contact.stamp = self._stamp
-        heap = self._heaps.get(contact.wait_key)
-        if heap is None:
-            heap = self._heaps[contact.wait_key] = []
-        heapq.heappush(heap, (contact.wait_since, contact.stamp, contact_id))
-        if len(heap) > 2 * self._waiting[contact.wait_key] + 32:  # mostly stale: rebuild
-            heap[:] = [entry for entry in heap if self._current_entry(entry)]
-            heapq.heapify(heap)
-
-    def _current_entry(self, entry: tuple[float, int, str]) -> bool:
-        contact = self._contacts.get(entry[2])
-        return contact is not None and contact.stamp == entry[1]
-
-    def _oldest(self, key: Key) -> float | None:
-        heap = self._heaps.get(key)
-        while heap:
-            if self._current_entry(heap[0]):
-                return heap[0][0]
-            heapq.heappop(heap)  # stale: it left or moved; dropping it changes no figure
-        return None
 
     # -- events --------------------------------------------------------------------
 
@@ -494,17 +479,12 @@ class Metrics:
         waiting = self._waiting
         waiting[key] = waiting.get(key, 0) + 1
 
-    def _queued(self, event: Queued) -> None:
-        cid = event.conversation_id
-        self._in_line(cid, self._contacts[cid])
-
     def _offered(self, event: Offered) -> None:
         self._load(event.operator_id, 1, event.time)
         contact = self._contacts[event.conversation_id]
         if contact.offers is None:
             contact.offers = set()
         contact.offers.add(event.operator_id)
-        self._in_line(event.conversation_id, contact)
 
     def _offer_ended(self, event: OfferRejected | OfferExpired | OfferRescinded) -> None:
         self._load(event.operator_id, -1, event.time)
@@ -517,10 +497,13 @@ class Metrics:
         operator_id, now = event.operator_id, event.time
         if contact.waiting:
             self._stop_waiting(contact)
+        agent = self._agents.get(operator_id)
         if contact.offers and operator_id in contact.offers:
             contact.offers.discard(operator_id)  # the offer already took the slot
-        else:
-            self._load(operator_id, 1, now)
+        elif agent is not None:
+            if now > agent.since:
+                agent.advance(now)
+            agent.load += 1
         contact.operator = operator_id
         contact.slot_since = now
         if contact.answered:
@@ -539,8 +522,7 @@ class Metrics:
         longest = tally.longest_wait
         if longest is None or wait > longest:
             tally.longest_wait = wait
-        work = self._agents.get(operator_id) or self._work(operator_id)
-        work.answered += 1
+        (agent or self._work(operator_id)).answered += 1
 
     def _free_slot(self, contact: _Contact, now: float) -> None:
         """The contact leaves its operator's slot: count the time it spent there."""
@@ -548,10 +530,16 @@ class Metrics:
         if since is None or operator_id is None:
             return
         contact.slot_since = None
-        contact.handled += now - since
-        work = self._agents.get(operator_id) or self._work(operator_id)
-        work.handle_total += now - since
-        self._load(operator_id, -1, now)
+        held = now - since
+        contact.handled += held
+        agent = self._agents.get(operator_id)
+        if agent is None:  # removed, and what it held is being requeued
+            self._work(operator_id).handle_total += held
+            return
+        if now > agent.since:
+            agent.advance(now)
+        agent.load -= 1
+        agent.handle_total += held
 
     def _end_hold(self, contact: _Contact, now: float) -> None:
         if contact.hold_since is not None:
@@ -580,14 +568,12 @@ class Metrics:
         contact = self._contacts[event.conversation_id]
         self._free_slot(contact, event.time)
         self._wait(contact, (event.group, contact.channel), event.time - event.waited)
-        self._in_line(event.conversation_id, contact)
 
     def _escalated(self, event: Escalated) -> None:
         contact = self._contacts[event.conversation_id]
         key = (event.group, contact.channel)
         self._stop_waiting(contact)
         self._wait(contact, key, contact.wait_since)
-        self._in_line(event.conversation_id, contact)
         if not contact.answered:
             self._cell(contact.key).escalated_out += 1
             contact.key = key
@@ -741,7 +727,7 @@ class Metrics:
         """Contacts of ``channel`` and ``group`` (None: all) in the intervals that
         start at ``since`` or later (None: since counting began, including intervals
         no longer kept one by one), with the live figures as of ``now`` (None: the
-        clock). Cost ``O(intervals * cells)``."""
+        clock). Cost ``O(intervals * cells + q)`` for ``q`` live conversations."""
         now = self._time(now)
         tally = _Tally()
         intervals = list(self._intervals(since))
@@ -749,13 +735,15 @@ class Metrics:
             for key, cell in interval.cells.items():
                 if (group is None or key[0] == group) and (channel is None or key[1] == channel):
                     tally.merge(cell)
-        waiting, oldest = 0, None
-        for key, count in self._waiting.items():
-            if (group is None or key[0] == group) and (channel is None or key[1] == channel):
-                waiting += count
-                since_key = self._oldest(key) if count else None
-                if since_key is not None and (oldest is None or since_key < oldest):
-                    oldest = since_key
+        # Read by a scan, not kept in order: reads are rare, decisions are not.
+        starts = [
+            contact.wait_since
+            for contact in self._contacts.values()
+            if contact.waiting
+            and (group is None or contact.wait_key[0] == group)
+            and (channel is None or contact.channel == channel)
+        ]
+        waiting, oldest = len(starts), min(starts, default=None)
         return self._figures(
             tally,
             self._start_of(intervals, now),
@@ -953,7 +941,6 @@ class Metrics:
             metrics._contacts[cid] = contact
             if contact.waiting:
                 metrics._waiting[contact.wait_key] = metrics._waiting.get(contact.wait_key, 0) + 1
-                metrics._in_line(cid, contact)
         for i, item in enumerate(read.items(top["agents"], f"{path}.agents")):
             at = f"{path}.agents[{i}]"
             fields = read.items(item, at)
