@@ -210,6 +210,7 @@ def metrics_problems(router: Router) -> list[str]:
     operators they know, who waits where, who holds what — or with themselves:
     contacts that do not add up."""
     metrics = router._metrics
+    metrics.flush()
     contacts, agents = metrics._contacts, metrics._agents
     problems = []
     odd = sorted(contacts.keys() ^ router._tickets.keys())
