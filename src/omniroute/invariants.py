@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omniroute.lifecycle import ConversationState
-from omniroute.metrics import slots
+from omniroute.metrics import COUNTS, slots
 from omniroute.model import Status
 from omniroute.skills import meets
 from omniroute.strategies._ranked import RankedStrategy
@@ -276,8 +276,8 @@ def _count_problems(router: Router) -> list[str]:
     totals: dict[tuple[str, str], dict[str, float]] = {}
     for interval in metrics._intervals(since=None):
         for key, tally in interval.cells.items():
-            total = totals.setdefault(key, dict.fromkeys(_SUMMED, 0))
-            for name in _SUMMED:
+            total = totals.setdefault(key, dict.fromkeys(COUNTS, 0))
+            for name in COUNTS:
                 total[name] += getattr(tally, name)
             if tally.waits.count != tally.answered:
                 problems.append(f"{key}: {tally.answered} answered, {tally.waits.count} waits")
@@ -285,7 +285,7 @@ def _count_problems(router: Router) -> list[str]:
     for contact in metrics._contacts.values():
         live.setdefault(contact.key, [0, 0])[contact.answered] += 1
     for key in totals.keys() | live.keys():
-        t = totals.get(key, dict.fromkeys(_SUMMED, 0))
+        t = totals.get(key, dict.fromkeys(COUNTS, 0))
         unanswered, answered = live.get(key, [0, 0])
         arrived = t["offered"] + t["escalated_in"]
         left = t["answered"] + t["abandoned"] + t["short_abandoned"] + t["escalated_out"]
@@ -299,20 +299,3 @@ def _count_problems(router: Router) -> list[str]:
         if t["answered_within"] > t["answered"] or t["abandoned_within"] > t["abandoned"]:
             problems.append(f"{key}: more contacts within the threshold than in all")
     return problems
-
-
-_SUMMED = (
-    "offered",
-    "escalated_in",
-    "escalated_out",
-    "answered",
-    "answered_within",
-    "abandoned",
-    "abandoned_within",
-    "short_abandoned",
-    "abandoned_after_answer",
-    "transferred",
-    "handed_off",
-    "finished",
-    "handled",
-)

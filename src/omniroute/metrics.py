@@ -65,11 +65,11 @@ from omniroute.stats import (
     share,
 )
 
-__all__ = ["Metrics", "slots"]
+__all__ = ["COUNTS", "Metrics", "slots"]
 
 Key = tuple[str, str]  # (group, channel)
 
-_COUNTS = (
+COUNTS = (
     "offered",
     "escalated_in",
     "escalated_out",
@@ -86,6 +86,7 @@ _COUNTS = (
     "holds",
     "handled",
 )
+"""The counts of a :class:`~omniroute.stats.ConversationStats`, as its fields are named."""
 _TOTALS = ("wait_total", "abandon_wait_total", "response_total", "handle_total", "hold_total")
 _WORK_TIMES = ("online_time", "away_time", "busy_time", "load_time", "capacity_time")
 _WORK_COUNTS = ("answered", "finished", "transferred", "handed_off", "responded")
@@ -100,7 +101,7 @@ ONLINE, AWAY, OFFLINE = Status.ONLINE, Status.AWAY, Status.OFFLINE
 class _Tally:
     """Contacts of one (group, channel) in one interval."""
 
-    __slots__ = (*_COUNTS, *_TOTALS, "longest_wait", "waits")
+    __slots__ = (*COUNTS, *_TOTALS, "longest_wait", "waits")
 
     def __init__(self) -> None:
         self.offered = self.escalated_in = self.escalated_out = 0
@@ -114,7 +115,7 @@ class _Tally:
         self.waits = QuantileSketch(_ACCURACY)
 
     def merge(self, other: _Tally) -> None:
-        for name in (*_COUNTS, *_TOTALS):
+        for name in (*COUNTS, *_TOTALS):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.longest_wait = _longest(self.longest_wait, other.longest_wait)
         self.waits.merge(other.waits)
@@ -814,7 +815,7 @@ class Metrics:
             end=end,
             channel=channel,
             group=group,
-            **{name: getattr(tally, name) for name in (*_COUNTS, *_TOTALS)},
+            **{name: getattr(tally, name) for name in (*COUNTS, *_TOTALS)},
             service_level=level,
             abandon_rate=share(abandoned, answered + abandoned),
             average_speed_of_answer=share(tally.wait_total, answered),
@@ -997,7 +998,7 @@ def _encode_interval(interval: _Interval) -> dict[str, Any]:
             [
                 group,
                 channel,
-                [getattr(tally, name) for name in _COUNTS],
+                [getattr(tally, name) for name in COUNTS],
                 [getattr(tally, name) for name in _TOTALS],
                 tally.longest_wait,
                 tally.waits.encode(),
@@ -1049,7 +1050,7 @@ def _decode_interval(read: Reader, value: Any, path: str) -> _Interval:
         if key in interval.cells:
             raise read.fail(at, f"(group, channel) {key} appears twice")
         tally = interval.cells[key] = _Tally()
-        _fill(read, tally, fields[2], f"{at}[2]", _COUNTS, whole=True)
+        _fill(read, tally, fields[2], f"{at}[2]", COUNTS, whole=True)
         _fill(read, tally, fields[3], f"{at}[3]", _TOTALS, whole=False)
         tally.longest_wait = read.optional(read.number, fields[4], f"{at}[4]")
         tally.waits = QuantileSketch.decode(fields[5], read.fail, f"{at}[5]")

@@ -56,6 +56,7 @@ from omniroute.events import (
 )
 from omniroute.history import HistoryLimits
 from omniroute.invariants import check_invariants
+from omniroute.metrics import COUNTS
 from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 from omniroute.router import Router
@@ -998,7 +999,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         overall = metrics.stats()
         channels = {key[1] for interval in metrics._intervals(None) for key in interval.cells}
         parts = [metrics.stats(channel=channel) for channel in sorted(channels)]
-        for name in _COUNT_FIELDS:
+        for name in COUNTS:
             total = sum(getattr(part, name) for part in parts)
             assert total == getattr(overall, name), f"{name}: channels sum to {total}"
         assert sum(part.waiting or 0 for part in parts) == overall.waiting
@@ -1032,22 +1033,3 @@ class RouterStateMachine(RuleBasedStateMachine):
         # Held conversations keep their slot: they stay in ``holder``.
         expected = [*self.holder, *(c for c, ops in self.offered.items() for _ in ops)]
         assert sorted(held) == sorted(expected)
-
-
-_COUNT_FIELDS = (
-    "offered",
-    "escalated_in",
-    "escalated_out",
-    "answered",
-    "answered_within",
-    "abandoned",
-    "abandoned_within",
-    "short_abandoned",
-    "abandoned_after_answer",
-    "transferred",
-    "handed_off",
-    "finished",
-    "responded",
-    "holds",
-    "handled",
-)
