@@ -223,7 +223,6 @@ def metrics_problems(router: Router) -> list[str]:
         return problems
     waiting_states = (ConversationState.QUEUED, ConversationState.OFFERED)
     slot_states = (ConversationState.ASSIGNED, ConversationState.HELD)
-    waiting: dict[tuple[str, str], int] = {}
     for cid, ticket in router._tickets.items():
         contact = contacts[cid]
         in_slot = ticket.state in slot_states
@@ -248,16 +247,12 @@ def metrics_problems(router: Router) -> list[str]:
         if contact.waiting:
             expected["waits in"] = (ticket.group, ticket.channel)
             known["waits in"] = contact.wait_key
-            waiting[contact.wait_key] = waiting.get(contact.wait_key, 0) + 1
         if known != expected:
             wrong = sorted(name for name in expected if known[name] != expected[name])
             problems.append(f"statistics disagree on conversation {cid!r}: {wrong}")
     bots = {op_id for op_id, op in router._operators.items() if op.operator.bot}
     if bots != metrics._bots & router._operators.keys():
         problems.append(f"statistics take {sorted(metrics._bots)} for the bots, not {sorted(bots)}")
-    counted = {key: n for key, n in metrics._waiting.items() if n}
-    if counted != waiting:
-        problems.append(f"statistics count waiting {counted}, but {waiting} wait")
     for op_id, op in router._operators.items():
         agent = agents[op_id]
         if (agent.status, agent.load, agent.slots) != (op.status, op.n_active, slots(op.capacity)):

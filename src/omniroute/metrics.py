@@ -322,7 +322,6 @@ class Metrics:
         self._pending: list[Event] = []  # observed, not counted yet
         self._agents: dict[str, _Agent] = {}
         self._bots: set[str] = set()  # operators who are bots, left out of the team's figures
-        self._waiting: dict[Key, int] = {}
         self._last = -math.inf if start is None else start
         self._retired: _Interval | None = None  # intervals no longer kept one by one
         self._kept: list[_Interval] = []
@@ -474,15 +473,11 @@ class Metrics:
 
     # -- waiting -------------------------------------------------------------------
 
-    def _wait(self, contact: _Contact, key: Key, since: float) -> None:
+    @staticmethod
+    def _wait(contact: _Contact, key: Key, since: float) -> None:
         contact.waiting = True
         contact.wait_key = key
         contact.wait_since = since
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-
-    def _stop_waiting(self, contact: _Contact) -> None:
-        contact.waiting = False
-        self._waiting[contact.wait_key] -= 1
 
     # -- events --------------------------------------------------------------------
 
@@ -490,11 +485,8 @@ class Metrics:
         contact = self._contacts[event.conversation_id] = _Contact(
             event.group, event.channel, event.time
         )
-        key = contact.key
-        (self._current.cells.get(key) or self._cell(key)).offered += 1  # type: ignore[union-attr]
+        self._cell(contact.key).offered += 1
         contact.waiting = True
-        waiting = self._waiting
-        waiting[key] = waiting.get(key, 0) + 1
 
     def _offered(self, event: Offered) -> None:
         self._load(event.operator_id, 1, event.time)
@@ -512,15 +504,11 @@ class Metrics:
     def _assigned(self, event: Assigned) -> None:
         contact = self._contacts[event.conversation_id]
         operator_id, now = event.operator_id, event.time
-        if contact.waiting:
-            self._stop_waiting(contact)
-        agent = self._agents.get(operator_id)
+        contact.waiting = False
         if contact.offers and operator_id in contact.offers:
             contact.offers.discard(operator_id)  # the offer already took the slot
-        elif agent is not None:
-            if now > agent.since:
-                agent.advance(now)
-            agent.load += 1
+        else:
+            self._load(operator_id, 1, now)
         contact.operator = operator_id
         contact.slot_since = now
         if contact.answered:
@@ -528,18 +516,15 @@ class Metrics:
         contact.answered = True
         channel = contact.channel
         key = contact.key = (event.group, channel)
-        tally = self._current.cells.get(key) or self._cell(key)  # type: ignore[union-attr]
+        tally = self._cell(key)
         wait = event.waited
         tally.answered += 1
-        settings = self._settings
-        if wait <= settings.thresholds.get(channel, settings.default_threshold):
+        if wait <= self._settings.threshold(channel):
             tally.answered_within += 1
         tally.wait_total += wait
         tally.waits.add(wait)
-        longest = tally.longest_wait
-        if longest is None or wait > longest:
-            tally.longest_wait = wait
-        (agent or self._work(operator_id)).answered += 1
+        tally.waited(wait)
+        self._work(operator_id).answered += 1
 
     def _free_slot(self, contact: _Contact, now: float) -> None:
         """The contact leaves its operator's slot: count the time it spent there."""
@@ -547,16 +532,9 @@ class Metrics:
         if since is None or operator_id is None:
             return
         contact.slot_since = None
-        held = now - since
-        contact.handled += held
-        agent = self._agents.get(operator_id)
-        if agent is None:  # removed, and what it held is being requeued
-            self._work(operator_id).handle_total += held
-            return
-        if now > agent.since:
-            agent.advance(now)
-        agent.load -= 1
-        agent.handle_total += held
+        contact.handled += now - since
+        self._work(operator_id).handle_total += now - since
+        self._load(operator_id, -1, now)
 
     def _end_hold(self, contact: _Contact, now: float) -> None:
         if contact.hold_since is not None:
@@ -570,10 +548,9 @@ class Metrics:
             self._free_slot(contact, now)
         if contact.hold_since is not None:
             self._end_hold(contact, now)
-        tally = self._current.cells.get(contact.key) or self._cell(contact.key)  # type: ignore[union-attr]
+        tally = self._cell(contact.key)
         self._handled(tally, contact)
-        work = self._agents.get(operator_id) or self._work(operator_id)
-        return tally, work
+        return tally, self._work(operator_id)
 
     @staticmethod
     def _handled(tally: _Tally, contact: _Contact) -> None:
@@ -589,7 +566,6 @@ class Metrics:
     def _escalated(self, event: Escalated) -> None:
         contact = self._contacts[event.conversation_id]
         key = (event.group, contact.channel)
-        self._stop_waiting(contact)
         self._wait(contact, key, contact.wait_since)
         if not contact.answered:
             self._cell(contact.key).escalated_out += 1
@@ -649,7 +625,6 @@ class Metrics:
 
     def _abandoned(self, event: Abandoned) -> None:
         contact = self._contacts.pop(event.conversation_id)
-        self._stop_waiting(contact)
         tally = self._cell(contact.key)
         if contact.answered:
             tally.abandoned_after_answer += 1
@@ -710,6 +685,14 @@ class Metrics:
         self._begin(event.time)
 
     # -- reading -------------------------------------------------------------------
+
+    def channels(self, since: float | None = None) -> list[str]:
+        """The channels counted in the intervals that start at ``since`` or later
+        (None: all), or waiting now, sorted."""
+        self.flush()
+        seen = {key[1] for interval in self._intervals(since) for key in interval.cells}
+        seen.update(contact.channel for contact in self._contacts.values() if contact.waiting)
+        return sorted(seen)
 
     def _time(self, now: float | None) -> float:
         if now is None:
@@ -961,8 +944,6 @@ class Metrics:
             if cid in metrics._contacts:
                 raise fail(at, f"conversation {cid!r} appears twice")
             metrics._contacts[cid] = contact
-            if contact.waiting:
-                metrics._waiting[contact.wait_key] = metrics._waiting.get(contact.wait_key, 0) + 1
         for i, item in enumerate(read.items(top["agents"], f"{path}.agents")):
             at = f"{path}.agents[{i}]"
             fields = read.items(item, at)

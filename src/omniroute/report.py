@@ -291,19 +291,6 @@ def _abandoned(stats: ConversationStats) -> str:
     return f"{stats.abandoned} (+{short})" if short else str(stats.abandoned)
 
 
-def _channels(metrics: Metrics, since: float | None) -> list[str]:
-    """The channels with contacts counted in the intervals a report from ``since``
-    covers, or with someone waiting now, sorted.
-
-    Metrics has no public list of the channels it has seen, so this reads its
-    private tallies: the (group, channel) keys of the intervals' cells and of those
-    waiting now. A public ``Metrics.channels()`` would replace it.
-    """
-    seen = {key[1] for interval in metrics._intervals(since) for key in interval.cells}
-    seen.update(key[1] for key, count in metrics._waiting.items() if count)
-    return sorted(seen)
-
-
 def report(
     metrics: Metrics,
     *,
@@ -328,7 +315,7 @@ def report(
     settings = metrics.settings
     channels = tuple(
         metrics.stats(channel=channel, since=since, now=moment)
-        for channel in _channels(metrics, since)
+        for channel in metrics.channels(since)
     )
     intervals = metrics.intervals()
     if since is not None:

@@ -997,8 +997,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         """Per-channel figures add up to the overall ones; shares stay in [0, 1]."""
         metrics = self.router.metrics
         overall = metrics.stats()
-        channels = {key[1] for interval in metrics._intervals(None) for key in interval.cells}
-        parts = [metrics.stats(channel=channel) for channel in sorted(channels)]
+        parts = [metrics.stats(channel=channel) for channel in metrics.channels()]
         for name in COUNTS:
             total = sum(getattr(part, name) for part in parts)
             assert total == getattr(overall, name), f"{name}: channels sum to {total}"
