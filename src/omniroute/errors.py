@@ -20,6 +20,7 @@ __all__ = [
     "JournalError",
     "NoRoute",
     "OmnirouteError",
+    "ScenarioError",
     "SnapshotError",
     "StaffingError",
     "UnknownConversation",
@@ -111,6 +112,12 @@ class StaffingError(OmnirouteError, ValueError):
     """A staffing calculation was given a value it cannot use (a negative rate, a
     service-level target of 1, a non-integer number of agents…) or would need more
     servers than it searches. The message names the argument and its value."""
+
+
+class ScenarioError(ValidationError):
+    """A simulation scenario cannot be run: a missing or unknown key, a negative
+    rate, an operator in a group that does not exist… The message names the file
+    (if any), the key's path (``arrivals[2].per_hour``) and the problem."""
 
 
 class NoRoute(OmnirouteError, LookupError):

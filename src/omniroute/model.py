@@ -147,20 +147,23 @@ class Conversation:
         group: str | None = None,
         requires: Mapping[str, int] | None = None,
         priority: int | None = None,
+        conversation_id: str | None = None,
+        customer_id: str | None = None,
     ) -> Conversation:
-        """A copy routed to ``group``, with ``requires`` and ``priority`` if given.
+        """A copy routed to ``group``, with ``requires`` and ``priority`` if given
+        (and another id and customer: the simulator's copies of a template).
 
         For omniroute's own routing (rules, relaxation, overflow), which hands in
         values already checked: it skips the validation a new ``Conversation`` runs,
         which costs more than the routing decision itself. ``requires`` must be
-        frozen already (a converter's output).
+        frozen already (a converter's output), ``conversation_id`` non-empty.
         """
         copy = object.__new__(Conversation)
         put = object.__setattr__
-        put(copy, "id", self.id)
+        put(copy, "id", self.id if conversation_id is None else conversation_id)
         put(copy, "channel", self.channel)
         put(copy, "group", self.group if group is None else group)
-        put(copy, "customer_id", self.customer_id)
+        put(copy, "customer_id", self.customer_id if customer_id is None else customer_id)
         put(copy, "priority", self.priority if priority is None else priority)
         put(copy, "relax", self.relax)
         put(copy, "prefer_operator", self.prefer_operator)

@@ -1204,6 +1204,20 @@ class Router:
                 self._fire(timer, now, events)
         return self._emit(events)
 
+    def next_due(self) -> float | None:
+        """When the earliest timer falls due (None: no timer is set): a host, or a
+        simulator, that calls :meth:`tick` then — and after any later call that may
+        set an earlier timer — misses nothing. It may be early, never late: a
+        timer made moot (an offer answered, a conversation gone) still counts until
+        it falls due. Cost ``O(1)``.
+        """
+        relax, others = self._relax_timers, self._timers
+        if relax and others:
+            return min(relax[0][0], others[0][0])
+        if relax or others:
+            return (relax or others)[0][0]
+        return None
+
     def conversation(self, conversation_id: str) -> ConversationInfo:
         """A read-only copy of a live conversation's state. Cost ``O(log q)``."""
         ticket = self._ticket(conversation_id)

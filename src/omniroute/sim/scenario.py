@@ -1,0 +1,748 @@
+"""Scenarios: what to simulate, read from TOML (or the same data as a mapping).
+
+A scenario names its day (``[scenario]``: start, end, report interval, warm-up,
+seed, replications), the statistics' settings (``[metrics]``), the groups
+(``[[groups]]``, as :class:`~omniroute.Group` takes them), the operators
+(``[[operators]]``: groups, skills, capacity, a shift with breaks, how they answer
+offers) and the customers (``[[arrivals]]``: a channel and group, a Poisson rate per
+hour that may change through the day or a CSV of real arrivals to replay, handle
+time, patience, first response, going quiet). ``docs/reference/scenario.md`` is
+the full reference.
+
+Everything is checked before anything runs; the first problem raises
+:class:`~omniroute.ScenarioError` naming the file, the key's path and the reason:
+``bank.toml: arrivals[2].per_hour: expected a number >= 0, got -5``.
+
+Durations are seconds, or text with units (``"90s"``, ``"15m"``, ``"1h30m"``); the
+times of the day (start, end, shifts) may also be clock times (``"08:30"``), which
+are seconds since midnight: the simulated clock reads seconds since the midnight
+the day starts from.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from omniroute._reading import Reader, finite, kind
+from omniroute.capacity import Capacity
+from omniroute.errors import ScenarioError, ValidationError
+from omniroute.model import Group, Operator
+from omniroute.policy import Affinity, Discipline, Offers, Overflow, Relaxation
+from omniroute.sim.distributions import (
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    LogNormal,
+    Uniform,
+)
+from omniroute.stats import MetricsSettings, ServiceLevelFormula
+from omniroute.strategies import BUILT_IN_STRATEGIES
+
+__all__ = [
+    "Arrivals",
+    "GroupPlan",
+    "OperatorPlan",
+    "Quiet",
+    "Replayed",
+    "Scenario",
+    "load",
+]
+
+
+@attrs.frozen
+class GroupPlan:
+    """A group to build afresh for every run (a strategy keeps state)."""
+
+    id: str
+    strategy: str
+    policies: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def build(self) -> Group:
+        return Group(self.id, strategy=BUILT_IN_STRATEGIES[self.strategy](), **self.policies)
+
+
+@attrs.frozen
+class OperatorPlan:
+    """An operator, when they work (``shift``; math.inf: until no work is left),
+    and how they answer offers: ``accept`` seconds after an offer, or rejecting it
+    with probability ``reject``."""
+
+    operator: Operator
+    shift: tuple[float, float]
+    breaks: tuple[tuple[float, float], ...] = ()
+    accept: Distribution = Fixed(0.0)
+    reject: float = 0.0
+
+
+@attrs.frozen
+class Quiet:
+    """With ``probability``, a customer goes quiet ``after`` seconds of handling and
+    writes again ``lasts`` seconds later (the operator holds the conversation)."""
+
+    probability: float
+    after: Distribution
+    lasts: Distribution
+
+
+@attrs.frozen
+class Replayed:
+    """One arrival read from a CSV file; None fields take the stream's values."""
+
+    time: float
+    channel: str | None = None
+    group: str | None = None
+    customer: str | None = None
+    priority: int | None = None
+    handle: float | None = None
+    patience: float | None = None
+
+
+@attrs.frozen
+class Arrivals:
+    """A stream of customers of one channel and group.
+
+    Poisson arrivals at ``rates[i]`` per second from ``start + i * every`` (none
+    after the last step), at most ``count`` of them; or, with ``replay``, exactly
+    the arrivals listed. ``customers``: how many distinct customers write (None:
+    each arrival is a new customer), so some come back (customer history,
+    :class:`~omniroute.Affinity`). ``patience``: how long a customer waits for an
+    answer before leaving (None: forever).
+    """
+
+    name: str
+    channel: str
+    group: str
+    rates: tuple[float, ...] = ()
+    every: float = 900.0
+    start: float = 0.0
+    count: int | None = None
+    replay: tuple[Replayed, ...] | None = None
+    priority: int = 0
+    requires: Mapping[str, int] = attrs.field(factory=dict)
+    relax: tuple[Relaxation, ...] = ()
+    customers: int | None = None
+    handle: Distribution = Exponential(300.0)
+    patience: Distribution | None = None
+    first_response: Distribution | None = None
+    quiet: Quiet | None = None
+
+
+@attrs.frozen
+class Scenario:
+    """A whole simulated day (or any span): build it with :meth:`load`,
+    :meth:`from_toml` or :meth:`from_dict`, run it with
+    :func:`omniroute.sim.simulate`.
+
+    Arrivals come from ``start`` until ``end``; with ``drain`` the run then goes on,
+    without new arrivals, until every conversation has ended (or nothing more can
+    happen). Statistics count from the first report interval that starts at or after
+    ``start + warmup``. Queue lengths are sampled every ``sample`` seconds.
+    """
+
+    name: str
+    start: float
+    end: float
+    groups: tuple[GroupPlan, ...]
+    operators: tuple[OperatorPlan, ...]
+    arrivals: tuple[Arrivals, ...]
+    warmup: float = 0.0
+    sample: float = 60.0
+    drain: bool = True
+    seed: int = 1
+    replications: int = 1
+    metrics: MetricsSettings = MetricsSettings()
+    source: str = "scenario"
+
+    @property
+    def interval(self) -> float:
+        return self.metrics.interval
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        """Read a TOML scenario file; CSV files it names are relative to it."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read the scenario: {exc.strerror}") from None
+        return cls.from_toml(text, source=str(path), base=path.parent)
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str = "scenario", base: Path | None = None) -> Scenario:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=source, base=base)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, source: str = "scenario", base: Path | None = None
+    ) -> Scenario:
+        """A scenario from TOML-shaped data (tables are mappings, arrays lists)."""
+        return _ScenarioReader(source, base or Path()).scenario(data)
+
+
+def load(path: str | Path) -> Scenario:
+    """Read a TOML scenario file: :meth:`Scenario.load`."""
+    return Scenario.load(path)
+
+
+# -- reading ---------------------------------------------------------------------
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(?:(\d+(?:\.\d*)?)([smhd]))+?")
+_CLOCK = re.compile(r"(\d{1,3}):(\d{2})(?::(\d{2}(?:\.\d*)?))?")
+_FORMULAS = {formula.value: formula for formula in ServiceLevelFormula}
+_DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Distribution]]] = {
+    "exponential": (("mean",), Exponential),
+    "lognormal": (("mean", "sd"), LogNormal),
+    "fixed": (("value",), Fixed),
+    "uniform": (("low", "high"), Uniform),
+    "empirical": (("values",), Empirical),
+}
+_REPLAY_COLUMNS = ("time", "channel", "group", "customer", "priority", "handle", "patience")
+
+
+class _ScenarioReader(Reader):
+    def __init__(self, source: str, base: Path) -> None:
+        super().__init__(self._error)
+        self.source = source
+        self.base = base
+
+    def _error(self, path: str, reason: str) -> ScenarioError:
+        return ScenarioError(f"{self.source}: {path}: {reason}")
+
+    # -- shapes ------------------------------------------------------------------
+
+    def table(
+        self,
+        value: Any,
+        path: str,
+        required: Sequence[str] = (),
+        optional: Sequence[str] = (),
+    ) -> Mapping[str, Any]:
+        """A mapping with the required keys and no keys but these."""
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a table, got {kind(value)}")
+        allowed = (*required, *optional)
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; expected {list(allowed)}"
+                raise self.fail(_join(path, key), f"unknown key{hint}")
+        for key in required:
+            if key not in value:
+                raise self.fail(_join(path, key), "missing")
+        return value
+
+    def tables(self, value: Any, path: str) -> list[Any]:
+        """An array of tables (``[[groups]]``)."""
+        return self.items(value, path)
+
+    def number_at_least(self, value: Any, path: str, low: float = 0.0) -> float:
+        number = self.number(value, path)
+        if number < low:
+            raise self.fail(path, f"expected a number >= {low:g}, got {value!r}")
+        return number
+
+    def count(self, value: Any, path: str, low: int = 1) -> int:
+        number = self.integer(value, path)
+        if number < low:
+            raise self.fail(path, f"expected an integer >= {low}, got {value!r}")
+        return number
+
+    def probability(self, value: Any, path: str) -> float:
+        number = self.number(value, path)
+        if not 0 <= number <= 1:
+            raise self.fail(path, f"expected a probability from 0 to 1, got {value!r}")
+        return number
+
+    def seconds(self, value: Any, path: str, *, clock: bool = False) -> float:
+        """Seconds >= 0: a number, or text with units ("1h30m"); with ``clock``
+        also a time of day ("08:30")."""
+        if isinstance(value, str):
+            text = value.strip()
+            if clock and (match := _CLOCK.fullmatch(text)):
+                hours, minutes, secs = match.groups()
+                if int(minutes) < 60 and float(secs or 0) < 60:
+                    return int(hours) * 3600 + int(minutes) * 60 + float(secs or 0)
+            elif _DURATION.fullmatch(text):
+                return sum(
+                    float(amount) * _UNITS[unit] for amount, unit in _DURATION.findall(text)
+                )
+            example = '"08:30" or ' if clock else ""
+            raise self.fail(
+                path, f"expected seconds, or {example}a duration such as \"90s\", \"15m\" "
+                f"or \"1h30m\", got {value!r}"
+            )
+        seconds = self.number(value, path)
+        if seconds < 0:
+            raise self.fail(path, f"expected seconds >= 0, got {value!r}")
+        return seconds
+
+    def span(self, value: Any, path: str) -> tuple[float, float]:
+        """A [from, until] pair of times of day."""
+        items = self.items(value, path)
+        if len(items) != 2:
+            raise self.fail(path, f"expected [from, until], got {len(items)} item(s)")
+        begin = self.seconds(items[0], f"{path}[0]", clock=True)
+        end = self.seconds(items[1], f"{path}[1]", clock=True)
+        if end <= begin:
+            raise self.fail(path, f"ends ({items[1]!r}) before it starts ({items[0]!r})")
+        return begin, end
+
+    def levels(self, value: Any, path: str) -> dict[str, int]:
+        """Skills, limits or costs: names to integers >= 0."""
+        data = self.table(value, path, optional=list(value) if isinstance(value, Mapping) else ())
+        return {str(k): self.count(v, _join(path, k), low=0) for k, v in data.items()}
+
+    def build(self, make: Callable[..., Any], path: str, *args: Any, **fields: Any) -> Any:
+        """A model value; its own validation error becomes a ScenarioError here."""
+        try:
+            return make(*args, **fields)
+        except ValidationError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def distribution(self, value: Any, path: str) -> Distribution:
+        data = self.table(value, path, required=("kind",), optional=("mean", "sd", "value",
+                          "low", "high", "values", "csv", "column"))
+        name = self.text(data["kind"], f"{path}.kind")
+        if name not in _DISTRIBUTIONS:
+            raise self.fail(f"{path}.kind", f"unknown distribution {name!r}; "
+                            f"expected one of {sorted(_DISTRIBUTIONS)}")
+        fields, make = _DISTRIBUTIONS[name]
+        if name == "empirical" and "csv" in data:
+            self.table(data, path, ("kind", "csv"), ("column",))
+            values: Any = self.csv_column(data, path)
+            return self.build(make, path, values)
+        self.table(data, path, ("kind", *fields))
+        if name == "empirical":
+            items = self.items(data["values"], f"{path}.values")
+            values = [self.seconds(v, f"{path}.values[{i}]") for i, v in enumerate(items)]
+            return self.build(make, path, values)
+        return self.build(
+            make, path, *(self.seconds(data[field], f"{path}.{field}") for field in fields)
+        )
+
+    # -- files -------------------------------------------------------------------
+
+    def rows(self, name: Any, path: str) -> tuple[str, list[dict[str, str]]]:
+        """The rows of a CSV file named relative to the scenario, by header."""
+        file = self.base / self.text(name, path)
+        try:
+            with file.open(newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                rows = list(reader)
+                header = reader.fieldnames or []
+        except OSError as exc:
+            raise self.fail(path, f"cannot read {str(file)!r}: {exc.strerror}") from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise self.fail(path, f"{str(file)!r} is not a readable CSV file: {exc}") from None
+        if not header:
+            raise self.fail(path, f"{str(file)!r} has no header row")
+        return str(file), rows
+
+    def csv_column(self, data: Mapping[str, Any], path: str) -> list[float]:
+        file, rows = self.rows(data["csv"], f"{path}.csv")
+        column = self.text(data.get("column", "seconds"), f"{path}.column")
+        if rows and column not in rows[0]:
+            raise self.fail(f"{path}.column", f"{file} has no column {column!r}")
+        return [self.cell(row, column, file, line, float) for line, row in enumerate(rows, 2)]
+
+    def cell(self, row: Mapping[str, str | None], column: str, file: str, line: int,
+             convert: Callable[[str], Any]) -> Any:
+        text = (row.get(column) or "").strip()
+        if not text:
+            return None
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or (isinstance(value, float) and not (finite(value) and value >= 0)):
+            raise ScenarioError(
+                f"{file}: line {line}, column {column!r}: expected a number >= 0, got {text!r}"
+            )
+        return value
+
+    def replay(self, name: Any, path: str) -> tuple[Replayed, ...]:
+        file, rows = self.rows(name, path)
+        if rows and "time" not in rows[0]:
+            raise self.fail(path, f"{file} has no column 'time'; columns may be "
+                            f"{list(_REPLAY_COLUMNS)}")
+        unknown = [column for column in rows[0] if column not in _REPLAY_COLUMNS] if rows else []
+        if unknown:
+            raise self.fail(path, f"{file}: unknown column(s) {unknown}; expected some of "
+                            f"{list(_REPLAY_COLUMNS)}")
+        arrivals = []
+        for line, row in enumerate(rows, 2):
+            time = self.cell(row, "time", file, line, self.clock_text)
+            if time is None:
+                raise ScenarioError(f"{file}: line {line}, column 'time': missing")
+            arrivals.append(
+                Replayed(
+                    time=time,
+                    channel=(row.get("channel") or "").strip() or None,
+                    group=(row.get("group") or "").strip() or None,
+                    customer=(row.get("customer") or "").strip() or None,
+                    priority=self.cell(row, "priority", file, line, int),
+                    handle=self.cell(row, "handle", file, line, float),
+                    patience=self.cell(row, "patience", file, line, float),
+                )
+            )
+        arrivals.sort(key=lambda arrival: arrival.time)
+        return tuple(arrivals)
+
+    def clock_text(self, text: str) -> float:
+        """A CSV time: seconds, or a time of day."""
+        match = _CLOCK.fullmatch(text)
+        if match:
+            hours, minutes, secs = match.groups()
+            return int(hours) * 3600 + int(minutes) * 60 + float(secs or 0)
+        return float(text)
+
+    # -- sections ----------------------------------------------------------------
+
+    def scenario(self, data: Mapping[str, Any]) -> Scenario:
+        top = self.table(data, "", ("scenario",), ("metrics", "groups", "operators", "arrivals"))
+        day = self.table(
+            top["scenario"],
+            "scenario",
+            ("name",),
+            ("start", "end", "duration", "warmup", "interval", "sample", "drain", "seed",
+             "replications"),
+        )
+        name = self.name(day["name"], "scenario.name")
+        start = self.seconds(day.get("start", 0), "scenario.start", clock=True)
+        if ("end" in day) == ("duration" in day):
+            raise self.fail("scenario", "give either end or duration (not both)")
+        if "end" in day:
+            end = self.seconds(day["end"], "scenario.end", clock=True)
+            if end <= start:
+                raise self.fail("scenario.end", f"{day['end']!r} is not after start")
+        else:
+            length = self.seconds(day["duration"], "scenario.duration")
+            if length <= 0:
+                raise self.fail("scenario.duration", "expected a duration > 0")
+            end = start + length
+        warmup = self.seconds(day.get("warmup", 0), "scenario.warmup")
+        if warmup >= end - start:
+            raise self.fail("scenario.warmup", "must be shorter than the scenario")
+        interval = self.seconds(day.get("interval", 900), "scenario.interval")
+        sample = self.seconds(day.get("sample", 60), "scenario.sample")
+        for key, value in (("interval", interval), ("sample", sample)):
+            if value <= 0:
+                raise self.fail(f"scenario.{key}", "expected a duration > 0")
+        metrics = self.metrics(top.get("metrics", {}), interval)
+        groups = self.groups(top.get("groups", []))
+        known = {group.id for group in groups}
+        operators = self.operators(top.get("operators", []), known, (start, math.inf))
+        arrivals = self.arrivals(top.get("arrivals", []), known, (start, end), interval)
+        if not arrivals:
+            raise self.fail("arrivals", "no customers: add an [[arrivals]] table")
+        return Scenario(
+            name=name,
+            start=start,
+            end=end,
+            warmup=warmup,
+            sample=sample,
+            drain=self.boolean(day.get("drain", True), "scenario.drain"),
+            seed=self.integer(day.get("seed", 1), "scenario.seed"),
+            replications=self.count(day.get("replications", 1), "scenario.replications"),
+            metrics=metrics,
+            groups=groups,
+            operators=operators,
+            arrivals=arrivals,
+            source=self.source,
+        )
+
+    def metrics(self, value: Any, interval: float) -> MetricsSettings:
+        data = self.table(
+            value, "metrics", (), ("thresholds", "default_threshold", "short_abandon", "formula")
+        )
+        thresholds = self.table(
+            data.get("thresholds", {}), "metrics.thresholds",
+            optional=list(data.get("thresholds", {})),
+        )
+        formula = self.text(data.get("formula", "offered"), "metrics.formula")
+        if formula not in _FORMULAS:
+            raise self.fail("metrics.formula", f"unknown formula {formula!r}; "
+                            f"expected one of {sorted(_FORMULAS)}")
+        return self.build(
+            MetricsSettings,
+            "metrics",
+            thresholds={
+                **MetricsSettings().thresholds,
+                **{str(k): self.seconds(v, f"metrics.thresholds.{k}")
+                   for k, v in thresholds.items()},
+            },
+            default_threshold=self.seconds(
+                data.get("default_threshold", 60), "metrics.default_threshold"
+            ),
+            short_abandon=self.seconds(data.get("short_abandon", 5), "metrics.short_abandon"),
+            formula=_FORMULAS[formula],
+            interval=interval,
+            # Keep every interval of a long day one by one: the report lists them all.
+            keep_intervals=100_000,
+        )
+
+    def groups(self, value: Any) -> tuple[GroupPlan, ...]:
+        plans: list[GroupPlan] = []
+        seen: set[str] = set()
+        items = self.tables(value, "groups")
+        ids = {item.get("id") for item in items if isinstance(item, Mapping)}
+        for i, item in enumerate(items):
+            path = f"groups[{i}]"
+            data = self.table(
+                item, path, ("id",),
+                ("strategy", "discipline", "aging", "overflow", "offers", "affinity",
+                 "keep_on_leave", "release_held_after"),
+            )
+            group_id = self.name(data["id"], f"{path}.id")
+            if group_id in seen:
+                raise self.fail(f"{path}.id", f"duplicate group {group_id!r}")
+            seen.add(group_id)
+            strategy = self.text(data.get("strategy", "least_loaded"), f"{path}.strategy")
+            if strategy not in BUILT_IN_STRATEGIES:
+                raise self.fail(f"{path}.strategy", f"unknown strategy {strategy!r}; "
+                                f"expected one of {sorted(BUILT_IN_STRATEGIES)}")
+            policies = self.policies(data, path, ids)
+            plan = GroupPlan(group_id, strategy, policies)
+            self.build(plan.build, path)
+            plans.append(plan)
+        return tuple(plans)
+
+    def policies(self, data: Mapping[str, Any], path: str, ids: set[Any]) -> dict[str, Any]:
+        policies: dict[str, Any] = {}
+        if "discipline" in data:
+            name = self.text(data["discipline"], f"{path}.discipline")
+            disciplines = {d.value: d for d in Discipline}
+            if name not in disciplines:
+                raise self.fail(f"{path}.discipline", f"unknown discipline {name!r}; "
+                                f"expected one of {sorted(disciplines)}")
+            policies["discipline"] = disciplines[name]
+        if "aging" in data:
+            policies["aging"] = self.number(data["aging"], f"{path}.aging")
+        if "overflow" in data:
+            at = f"{path}.overflow"
+            o = self.table(data["overflow"], at, ("to",),
+                           ("after", "queue_over", "when_nobody_online", "keep"))
+            to = self.name(o["to"], f"{at}.to")
+            if to not in ids:
+                raise self.fail(f"{at}.to", f"unknown group {to!r}; groups: {sorted(map(str, ids))}")
+            policies["overflow"] = self.build(
+                Overflow, at, to=to,
+                after=self.optional(self.seconds, o.get("after"), f"{at}.after"),
+                queue_over=self.optional(self.integer, o.get("queue_over"), f"{at}.queue_over"),
+                when_nobody_online=self.boolean(o.get("when_nobody_online", False),
+                                                f"{at}.when_nobody_online"),
+                keep=self.boolean(o.get("keep", False), f"{at}.keep"),
+            )
+        if "offers" in data:
+            at = f"{path}.offers"
+            o = self.table(data["offers"], at, (), ("timeout", "ring", "away_after"))
+            policies["offers"] = self.build(
+                Offers, at,
+                timeout=self.seconds(o.get("timeout", 30), f"{at}.timeout"),
+                ring=self.integer(o.get("ring", 1), f"{at}.ring"),
+                away_after=self.optional(self.integer, o.get("away_after"), f"{at}.away_after"),
+            )
+        if "affinity" in data:
+            at = f"{path}.affinity"
+            a = self.table(data["affinity"], at, (), ("within", "wait"))
+            policies["affinity"] = self.build(
+                Affinity, at,
+                within=self.seconds(a.get("within", 86400), f"{at}.within"),
+                wait=self.seconds(a.get("wait", 60), f"{at}.wait"),
+            )
+        if "keep_on_leave" in data:
+            policies["keep_on_leave"] = self.seconds(data["keep_on_leave"], f"{path}.keep_on_leave")
+        if "release_held_after" in data:
+            at = f"{path}.release_held_after"
+            release = self.table(data["release_held_after"], at,
+                                 optional=list(data["release_held_after"]))
+            policies["release_held_after"] = {
+                str(k): self.seconds(v, f"{at}.{k}") for k, v in release.items()
+            }
+        return policies
+
+    def operators(
+        self, value: Any, groups: set[str], day: tuple[float, float]
+    ) -> tuple[OperatorPlan, ...]:
+        plans: list[OperatorPlan] = []
+        seen: dict[str, str] = {}
+        for i, item in enumerate(self.tables(value, "operators")):
+            path = f"operators[{i}]"
+            data = self.table(
+                item, path, ("id", "groups"),
+                ("count", "skills", "capacity", "bot", "shift", "breaks", "accept", "reject"),
+            )
+            base = self.name(data["id"], f"{path}.id")
+            count = self.count(data.get("count", 1), f"{path}.count")
+            member_of = self.texts(data["groups"], f"{path}.groups")
+            for j, group in enumerate(member_of):
+                if group not in groups:
+                    raise self.fail(f"{path}.groups[{j}]", f"unknown group {group!r}; "
+                                    f"groups: {sorted(groups)}")
+            capacity = self.capacity(data.get("capacity", {}), f"{path}.capacity")
+            # Without a shift: from the start until there is no more work.
+            shift = self.span(data["shift"], f"{path}.shift") if "shift" in data else day
+            breaks = tuple(
+                self.span(item, f"{path}.breaks[{k}]")
+                for k, item in enumerate(self.items(data.get("breaks", []), f"{path}.breaks"))
+            )
+            for k, (begin, end) in enumerate(breaks):
+                if begin < shift[0] or end > shift[1]:
+                    raise self.fail(f"{path}.breaks[{k}]", "is not within the shift")
+            accept = data.get("accept", {"kind": "fixed", "value": 0})
+            ids = [base] if count == 1 else [f"{base}-{n}" for n in range(1, count + 1)]
+            for operator_id in ids:
+                if operator_id in seen:
+                    raise self.fail(f"{path}.id", f"operator {operator_id!r} is also made by "
+                                    f"{seen[operator_id]}")
+                seen[operator_id] = path
+                operator = self.build(
+                    Operator, path, operator_id,
+                    groups=member_of,
+                    skills=self.levels(data.get("skills", {}), f"{path}.skills"),
+                    capacity=capacity,
+                    bot=self.boolean(data.get("bot", False), f"{path}.bot"),
+                )
+                plans.append(
+                    OperatorPlan(
+                        operator=operator,
+                        shift=shift,
+                        breaks=breaks,
+                        accept=self.distribution(accept, f"{path}.accept"),
+                        reject=self.probability(data.get("reject", 0), f"{path}.reject"),
+                    )
+                )
+        return tuple(plans)
+
+    def capacity(self, value: Any, path: str) -> Capacity:
+        data = self.table(value, path, (), ("total", "per_channel", "exclusive", "units", "cost"))
+        return self.build(  # type: ignore[no-any-return]
+            Capacity, path,
+            total=self.optional(self.integer, data.get("total", 1), f"{path}.total"),
+            per_channel=self.levels(data.get("per_channel", {}), f"{path}.per_channel"),
+            exclusive=self.texts(data.get("exclusive", []), f"{path}.exclusive"),
+            units=self.optional(self.integer, data.get("units"), f"{path}.units"),
+            cost=self.levels(data.get("cost", {}), f"{path}.cost"),
+        )
+
+    def arrivals(
+        self, value: Any, groups: set[str], day: tuple[float, float], interval: float
+    ) -> tuple[Arrivals, ...]:
+        streams: list[Arrivals] = []
+        names: set[str] = set()
+        for i, item in enumerate(self.tables(value, "arrivals")):
+            path = f"arrivals[{i}]"
+            data = self.table(
+                item, path, (),
+                ("name", "channel", "group", "per_hour", "every", "count", "replay", "priority",
+                 "requires", "relax", "customers", "handle", "patience", "first_response",
+                 "quiet"),
+            )
+            if ("per_hour" in data) == ("replay" in data):
+                raise self.fail(path, "give either per_hour (Poisson arrivals) or replay "
+                                "(a CSV file of arrivals)")
+            replay = self.replay(data["replay"], f"{path}.replay") if "replay" in data else None
+            channel = self.optional(self.name, data.get("channel"), f"{path}.channel")
+            group = self.optional(self.name, data.get("group"), f"{path}.group")
+            for key, given in (("channel", channel), ("group", group)):
+                if given is None and (
+                    replay is None or any(getattr(r, key) is None for r in replay)
+                ):
+                    raise self.fail(f"{path}.{key}", "missing (and not in every replayed row)")
+            for where, named in [(f"{path}.group", group)] + [
+                (f"{path}.replay (time {r.time:g})", r.group) for r in replay or ()
+            ]:
+                if named is not None and named not in groups:
+                    raise self.fail(where, f"unknown group {named!r}; groups: {sorted(groups)}")
+            rates: tuple[float, ...] = ()
+            if "per_hour" in data:
+                per_hour = data["per_hour"]
+                listed = per_hour if isinstance(per_hour, list) else [per_hour]
+                rates = tuple(
+                    self.number_at_least(rate, f"{path}.per_hour" + (
+                        f"[{k}]" if isinstance(per_hour, list) else ""
+                    )) / 3600 for k, rate in enumerate(listed)
+                )
+            if isinstance(data.get("per_hour"), list):
+                every = self.seconds(data.get("every", interval), f"{path}.every")
+                if every <= 0:
+                    raise self.fail(f"{path}.every", "expected a duration > 0")
+            elif "every" in data:
+                raise self.fail(f"{path}.every", "only for a list of rates in per_hour")
+            else:  # one rate: all day
+                every = day[1] - day[0]
+            name = self.name(data.get("name", f"{channel or 'mixed'}-{group or 'mixed'}-{i}"),
+                             f"{path}.name")
+            if name in names:
+                raise self.fail(f"{path}.name", f"duplicate stream name {name!r}")
+            names.add(name)
+            streams.append(
+                Arrivals(
+                    name=name,
+                    channel=channel or "",
+                    group=group or "",
+                    rates=rates,
+                    every=every,
+                    start=day[0],
+                    count=self.optional(self.count, data.get("count"), f"{path}.count"),
+                    replay=replay,
+                    priority=self.integer(data.get("priority", 0), f"{path}.priority"),
+                    requires=self.levels(data.get("requires", {}), f"{path}.requires"),
+                    relax=tuple(
+                        self.relaxation(step, f"{path}.relax[{k}]")
+                        for k, step in enumerate(self.items(data.get("relax", []),
+                                                            f"{path}.relax"))
+                    ),
+                    customers=self.optional(self.count, data.get("customers"),
+                                            f"{path}.customers"),
+                    handle=self.distribution(
+                        data.get("handle", {"kind": "exponential", "mean": 300}), f"{path}.handle"
+                    ),
+                    patience=self.optional(self.distribution, data.get("patience"),
+                                           f"{path}.patience"),
+                    first_response=self.optional(self.distribution, data.get("first_response"),
+                                                 f"{path}.first_response"),
+                    quiet=self.optional(self.quiet, data.get("quiet"), f"{path}.quiet"),
+                )
+            )
+        return tuple(streams)
+
+    def relaxation(self, value: Any, path: str) -> Relaxation:
+        data = self.table(value, path, ("after",), ("requires",))
+        return self.build(  # type: ignore[no-any-return]
+            Relaxation, path,
+            after=self.seconds(data["after"], f"{path}.after"),
+            requires=self.levels(data.get("requires", {}), f"{path}.requires"),
+        )
+
+    def quiet(self, value: Any, path: str) -> Quiet:
+        data = self.table(value, path, ("probability", "after", "lasts"))
+        return Quiet(
+            probability=self.probability(data["probability"], f"{path}.probability"),
+            after=self.distribution(data["after"], f"{path}.after"),
+            lasts=self.distribution(data["lasts"], f"{path}.lasts"),
+        )
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
