@@ -127,6 +127,7 @@ class _Stream:
         step is drawn again from there at that step's rate."""
         plan = self.plan
         rates, every = plan.rates, plan.every
+        now = max(now, plan.start)
         step = int((now - plan.start) // every)
         while step < len(rates):
             rate = rates[step]
@@ -198,14 +199,13 @@ class Simulation:
         plan = stream.plan
         if plan.count is not None and stream.arrived >= plan.count:
             return
-        if plan.replay is not None:
-            if stream.arrived < len(plan.replay):
-                at = plan.replay[stream.arrived].time
-                if at < self.scenario.end:
-                    self._push(max(at, now), ARRIVE, stream)
+        if plan.replay is None:
+            at = stream.next_time(now)
+        elif stream.arrived < len(plan.replay):
+            at = max(plan.replay[stream.arrived].time, now)
+        else:
             return
-        at = stream.next_time(now)
-        if at is not None and at < self.scenario.end:
+        if at is not None and at < min(self.scenario.end, plan.end):
             self._push(at, ARRIVE, stream)
 
     # -- the loop -----------------------------------------------------------------

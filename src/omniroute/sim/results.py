@@ -222,7 +222,7 @@ class Results:
         """JSON-ready data (``schema`` :data:`SCHEMA`); the same scenario and seed
         give the same data, byte for byte once dumped."""
         scenario = self.scenario
-        return {
+        return _plain({
             "schema": SCHEMA,
             "scenario": {
                 "name": scenario.name,
@@ -238,4 +238,15 @@ class Results:
             "summary": self.summary(),
             "intervals": self.intervals(),
             "runs": [run.as_dict() for run in self.runs],
-        }
+        })
+
+
+def _plain(data: Any) -> Any:
+    """``data`` with NaN (a figure no run could give) as None, as JSON has no NaN."""
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain(value) for value in data]
+    if isinstance(data, float) and math.isnan(data):
+        return None
+    return data

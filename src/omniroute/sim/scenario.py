@@ -56,6 +56,7 @@ __all__ = [
     "Replayed",
     "Scenario",
     "load",
+    "parse_seconds",
 ]
 
 
@@ -112,7 +113,7 @@ class Arrivals:
     """A stream of customers of one channel and group.
 
     Poisson arrivals at ``rates[i]`` per second from ``start + i * every`` (none
-    after the last step), at most ``count`` of them; or, with ``replay``, exactly
+    after the last step, nor after ``end``), at most ``count`` of them; or, with ``replay``, exactly
     the arrivals listed. ``customers``: how many distinct customers write (None:
     each arrival is a new customer), so some come back (customer history,
     :class:`~omniroute.Affinity`). ``patience``: how long a customer waits for an
@@ -125,6 +126,7 @@ class Arrivals:
     rates: tuple[float, ...] = ()
     every: float = 900.0
     start: float = 0.0
+    end: float = math.inf
     count: int | None = None
     replay: tuple[Replayed, ...] | None = None
     priority: int = 0
@@ -195,6 +197,35 @@ class Scenario:
     ) -> Scenario:
         """A scenario from TOML-shaped data (tables are mappings, arrays lists)."""
         return _ScenarioReader(source, base or Path()).scenario(data)
+
+
+def parse_seconds(text: str, *, clock: bool = False) -> float:
+    """Seconds from text: a number ("90"), a duration with units ("90s", "15m",
+    "1h30m", "2d") or, with ``clock``, a time of day ("08:30", "17:45:30").
+    Raises ValueError saying what was expected.
+
+    >>> parse_seconds("1h30m"), parse_seconds("08:30", clock=True)
+    (5400.0, 30600.0)
+    """
+    text = text.strip()
+    if clock and (match := _CLOCK.fullmatch(text)):
+        hours, minutes, secs = match.groups()
+        if int(minutes) < 60 and float(secs or 0) < 60:
+            return int(hours) * 3600 + int(minutes) * 60 + float(secs or 0)
+    elif _DURATION.fullmatch(text):
+        return sum(float(amount) * _UNITS[unit] for amount, unit in _DURATION.findall(text))
+    else:
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = math.nan
+        if finite(seconds) and seconds >= 0:
+            return seconds
+    example = '"08:30" or ' if clock else ""
+    raise ValueError(
+        f'expected seconds, or {example}a duration such as "90s", "15m" or "1h30m", '
+        f"got {text!r}"
+    )
 
 
 def load(path: str | Path) -> Scenario:
@@ -273,23 +304,12 @@ class _ScenarioReader(Reader):
         return number
 
     def seconds(self, value: Any, path: str, *, clock: bool = False) -> float:
-        """Seconds >= 0: a number, or text with units ("1h30m"); with ``clock``
-        also a time of day ("08:30")."""
+        """Seconds >= 0: a number, or text (:func:`parse_seconds`)."""
         if isinstance(value, str):
-            text = value.strip()
-            if clock and (match := _CLOCK.fullmatch(text)):
-                hours, minutes, secs = match.groups()
-                if int(minutes) < 60 and float(secs or 0) < 60:
-                    return int(hours) * 3600 + int(minutes) * 60 + float(secs or 0)
-            elif _DURATION.fullmatch(text):
-                return sum(
-                    float(amount) * _UNITS[unit] for amount, unit in _DURATION.findall(text)
-                )
-            example = '"08:30" or ' if clock else ""
-            raise self.fail(
-                path, f"expected seconds, or {example}a duration such as \"90s\", \"15m\" "
-                f"or \"1h30m\", got {value!r}"
-            )
+            try:
+                return parse_seconds(value, clock=clock)
+            except ValueError as exc:
+                raise self.fail(path, str(exc)) from None
         seconds = self.number(value, path)
         if seconds < 0:
             raise self.fail(path, f"expected seconds >= 0, got {value!r}")
@@ -409,11 +429,7 @@ class _ScenarioReader(Reader):
 
     def clock_text(self, text: str) -> float:
         """A CSV time: seconds, or a time of day."""
-        match = _CLOCK.fullmatch(text)
-        if match:
-            hours, minutes, secs = match.groups()
-            return int(hours) * 3600 + int(minutes) * 60 + float(secs or 0)
-        return float(text)
+        return parse_seconds(text, clock=True)
 
     # -- sections ----------------------------------------------------------------
 
@@ -653,7 +669,8 @@ class _ScenarioReader(Reader):
             path = f"arrivals[{i}]"
             data = self.table(
                 item, path, (),
-                ("name", "channel", "group", "per_hour", "every", "count", "replay", "priority",
+                ("name", "channel", "group", "per_hour", "every", "hours", "count", "replay",
+                 "priority",
                  "requires", "relax", "customers", "handle", "patience", "first_response",
                  "quiet"),
             )
@@ -688,8 +705,9 @@ class _ScenarioReader(Reader):
                     raise self.fail(f"{path}.every", "expected a duration > 0")
             elif "every" in data:
                 raise self.fail(f"{path}.every", "only for a list of rates in per_hour")
-            else:  # one rate: all day
-                every = day[1] - day[0]
+            hours = self.span(data["hours"], f"{path}.hours") if "hours" in data else day
+            if not isinstance(data.get("per_hour"), list):
+                every = hours[1] - hours[0]  # one rate: all the hours
             name = self.name(data.get("name", f"{channel or 'mixed'}-{group or 'mixed'}-{i}"),
                              f"{path}.name")
             if name in names:
@@ -702,7 +720,8 @@ class _ScenarioReader(Reader):
                     group=group or "",
                     rates=rates,
                     every=every,
-                    start=day[0],
+                    start=hours[0],
+                    end=hours[1],
                     count=self.optional(self.count, data.get("count"), f"{path}.count"),
                     replay=replay,
                     priority=self.integer(data.get("priority", 0), f"{path}.priority"),
