@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/webchat_team.py
+	$(BIN)/omniroute simulate examples/scenarios/bank.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
