@@ -12,7 +12,19 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
-from omniroute import Assigned, Capacity, Conversation, Event, Group, Operator, Router, Status
+from omniroute import (
+    Assigned,
+    Capacity,
+    Conversation,
+    Event,
+    Group,
+    Offers,
+    Operator,
+    Overflow,
+    Relaxation,
+    Router,
+    Status,
+)
 from omniroute.testing import (
     FakeClock,
     RouterConfig,
@@ -24,7 +36,7 @@ from omniroute.testing import (
     operators,
     router_configs,
 )
-from tests.helpers import chat, team
+from tests.helpers import chat, kinds, team
 
 
 class TestValueStrategies:
@@ -84,6 +96,42 @@ class TestCheckInvariants:
         router._reindex(op)
         with pytest.raises(AssertionError, match="not work-conserving: operator 'o0'"):
             check_invariants(router)
+
+
+class TestReferenceModel:
+    def test_ranks_by_the_group_as_of_each_event(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """In one tick x relaxes in vip, y (ahead of it there) is offered again, and
+        then x overflows to a LIFO group. The machine applies a call's events after
+        the call: it must rank x in vip's order when y leaves, not in the order of
+        the group x ends the call in, by which x would have been ahead of y."""
+        monkeypatch.setattr("omniroute.testing.note", lambda text: None)  # no run to note in
+        machine = RouterStateMachine()
+        machine.call("add_group", Group("general", discipline="lifo"))
+        vip = Group(
+            "vip",
+            overflow=Overflow(to="general", when_nobody_online=True),
+            offers=Offers(timeout=5, away_after=2),
+        )
+        machine.call("add_group", vip)
+        machine.call("add_operator", Operator("ann", groups={"vip"}, capacity=Capacity(total=2)))
+        machine.call("set_status", "ann", Status.ONLINE)
+        machine.call("submit", chat("y", group="vip"))
+        machine.call("submit", chat("z", group="vip"))
+        machine.clock.advance(1)
+        machine.call("submit", chat("x", group="vip", relax=[Relaxation(1)]))
+        machine.clock.advance(4)
+        events = machine.call("tick")
+        assert events is not None
+        assert kinds(events) == [
+            "Ticked",
+            "Relaxed",  # x
+            "OfferExpired",  # y
+            "Offered",  # y, to ann again: it has waited longest in vip
+            "OfferExpired",  # z: ann's second miss sets her AWAY, nobody is left in vip
+            "StatusChanged",
+            "Escalated",  # x
+            "Escalated",  # z
+        ]
 
 
 class NotifyingHelpdesk(RouterStateMachine):

@@ -738,8 +738,14 @@ class RouterStateMachine(RuleBasedStateMachine):
         c = info.conversation
         # Work waiting for one operator alone has a line of its own.
         requirement = c.requirement if info.waiting_for is None else info.waiting_for
-        line = (self.targets[cid], c.channel, requirement)
-        order = self.router.group(c.group).order(c.priority, info.enqueued_at, self.submitted[cid])
+        groups = self.targets[cid]
+        line = (groups, c.channel, requirement)
+        # Ordered by the group it waits in as of this event (the line's last), not
+        # the Router's: events are applied after the call, and a later event of it
+        # may have moved the conversation on to a group with another order.
+        order = self.router.group(groups[-1]).order(
+            c.priority, info.enqueued_at, self.submitted[cid]
+        )
         return line, order
 
     def _end(self, cid: str) -> None:
