@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any, TextIO
 from omniroute.errors import OmnirouteError
 from omniroute.report import duration
 from omniroute.sim import Scenario, replicate
+from omniroute.sim.plot import INSTALL, plot
 from omniroute.sim.report import render
 from omniroute.sim.scenario import parse_seconds
 from omniroute.staffing import (
@@ -36,7 +38,6 @@ from omniroute.staffing import (
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NO_PLOT = 0, 1, 2, 3
-PLOT_HINT = "plots need matplotlib: pip install 'omniroute[plot]'"
 
 
 class Progress:
@@ -132,13 +133,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OmnirouteError as exc:
         print(f"omniroute: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:  # the reader left early (| head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _simulate(args: argparse.Namespace) -> int:
     scenario = Scenario.load(args.scenario)
     if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
         # Say so before a long run, not after it.
-        print(f"omniroute: {PLOT_HINT}", file=sys.stderr)
+        print(f"omniroute: {INSTALL}", file=sys.stderr)
         return EXIT_NO_PLOT
     if args.replications is not None and args.replications < 1:
         print("omniroute: --replications must be at least 1", file=sys.stderr)
@@ -164,8 +168,6 @@ def _simulate(args: argparse.Namespace) -> int:
         else:
             args.json.write_text(data + "\n", encoding="utf-8")
     if args.plot is not None:
-        from omniroute.sim.plot import plot
-
         plot(results, args.plot)
     return EXIT_OK
 

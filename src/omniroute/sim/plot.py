@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PlotUnavailable", "plot"]
 
-_INSTALL = "plots need matplotlib: pip install 'omniroute[plot]'"
+INSTALL = "plots need matplotlib: pip install 'omniroute[plot]'"
 _TICK_STEPS = (900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 """Spacings of the time-of-day ticks, in seconds: the first giving at most
 ``_MAX_TICKS`` ticks is used."""
@@ -62,7 +62,7 @@ def plot(results: Results, path: str | os.PathLike[str], *, title: str | None = 
         import matplotlib  # noqa: F401
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise PlotUnavailable(_INSTALL) from exc
+        raise PlotUnavailable(INSTALL) from exc
 
     runs = len(results.runs)
     channels = _channels(results)
