@@ -81,44 +81,98 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate = commands.add_parser(
-        "simulate", help="run a scenario file and print the report",
+        "simulate",
+        help="run a scenario file and print the report",
         description="Simulate a contact centre scenario (TOML) on the real Router.",
     )
     simulate.add_argument("scenario", type=Path, help="the scenario file (TOML)")
-    simulate.add_argument("-n", "--replications", type=int, metavar="N",
-                          help="runs with seeds S, S+1, ... (default: the scenario's)")
-    simulate.add_argument("-s", "--seed", type=int, metavar="S",
-                          help="the first run's seed (default: the scenario's)")
-    simulate.add_argument("--json", type=Path, metavar="OUT",
-                          help="also write every figure as JSON ('-': standard output)")
-    simulate.add_argument("--plot", type=Path, metavar="OUT.png",
-                          help="also draw queue, service level and waits (needs matplotlib)")
-    simulate.add_argument("--confidence", type=float, default=0.95, metavar="P",
-                          help="of the intervals around each mean (default 0.95)")
+    simulate.add_argument(
+        "-n",
+        "--replications",
+        type=int,
+        metavar="N",
+        help="runs with seeds S, S+1, ... (default: the scenario's)",
+    )
+    simulate.add_argument(
+        "-s", "--seed", type=int, metavar="S", help="the first run's seed (default: the scenario's)"
+    )
+    simulate.add_argument(
+        "--json",
+        type=Path,
+        metavar="OUT",
+        help="also write every figure as JSON ('-': standard output)",
+    )
+    simulate.add_argument(
+        "--plot",
+        type=Path,
+        metavar="OUT.png",
+        help="also draw queue, service level and waits (needs matplotlib)",
+    )
+    simulate.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="P",
+        help="of the intervals around each mean (default 0.95)",
+    )
     bar = simulate.add_mutually_exclusive_group()
-    bar.add_argument("--progress", action="store_true", default=None,
-                     help="show a progress bar (default: when standard error is a terminal)")
+    bar.add_argument(
+        "--progress",
+        action="store_true",
+        default=None,
+        help="show a progress bar (default: when standard error is a terminal)",
+    )
     bar.add_argument("--no-progress", dest="progress", action="store_false")
 
     staffing = commands.add_parser(
-        "staffing", help="how many operators a service level needs (Erlang C / A)",
+        "staffing",
+        help="how many operators a service level needs (Erlang C / A)",
         description="The fewest operators that answer TARGET of the contacts within "
         "WITHIN, by Erlang C, or by Erlang A with --patience.",
     )
-    staffing.add_argument("--per-hour", type=float, required=True, metavar="RATE",
-                          help="contacts arriving per hour")
-    staffing.add_argument("--handle", type=_seconds, required=True, metavar="TIME",
-                          help="average handle time (seconds, or '3m')")
-    staffing.add_argument("--target", type=float, required=True, metavar="SHARE",
-                          help="service level to reach, e.g. 0.8")
-    staffing.add_argument("--within", type=_seconds, required=True, metavar="TIME",
-                          help="service-level threshold (seconds, or '20s')")
-    staffing.add_argument("--patience", type=_seconds, metavar="TIME",
-                          help="customers' average patience: Erlang A with abandonment")
-    staffing.add_argument("--concurrency", type=int, default=1, metavar="K",
-                          help="conversations an operator handles at once (chat)")
-    staffing.add_argument("--max-occupancy", type=float, metavar="SHARE",
-                          help="also keep occupancy at most this, e.g. 0.85")
+    staffing.add_argument(
+        "--per-hour", type=float, required=True, metavar="RATE", help="contacts arriving per hour"
+    )
+    staffing.add_argument(
+        "--handle",
+        type=_seconds,
+        required=True,
+        metavar="TIME",
+        help="average handle time (seconds, or '3m')",
+    )
+    staffing.add_argument(
+        "--target",
+        type=float,
+        required=True,
+        metavar="SHARE",
+        help="service level to reach, e.g. 0.8",
+    )
+    staffing.add_argument(
+        "--within",
+        type=_seconds,
+        required=True,
+        metavar="TIME",
+        help="service-level threshold (seconds, or '20s')",
+    )
+    staffing.add_argument(
+        "--patience",
+        type=_seconds,
+        metavar="TIME",
+        help="customers' average patience: Erlang A with abandonment",
+    )
+    staffing.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="K",
+        help="conversations an operator handles at once (chat)",
+    )
+    staffing.add_argument(
+        "--max-occupancy",
+        type=float,
+        metavar="SHARE",
+        help="also keep occupancy at most this, e.g. 0.85",
+    )
     staffing.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
@@ -154,8 +208,11 @@ def _simulate(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr) if show else None
     try:
         results = replicate(
-            scenario, args.replications, args.seed,
-            confidence=args.confidence, progress=progress,
+            scenario,
+            args.replications,
+            args.seed,
+            confidence=args.confidence,
+            progress=progress,
         )
     finally:
         if progress is not None:
@@ -175,8 +232,12 @@ def _simulate(args: argparse.Namespace) -> int:
 def _staffing(args: argparse.Namespace) -> int:
     rate = args.per_hour / 3600
     agents = required_agents(
-        rate, args.handle, args.target, args.within,
-        patience=args.patience, concurrency=args.concurrency,
+        rate,
+        args.handle,
+        args.target,
+        args.within,
+        patience=args.patience,
+        concurrency=args.concurrency,
         max_occupancy=args.max_occupancy,
     )
     servers = agents * args.concurrency
@@ -192,7 +253,7 @@ def _staffing(args: argparse.Namespace) -> int:
             "service_level": queue.service_level(args.within),
             "probability_of_waiting": queue.probability_of_waiting,
             "average_speed_of_answer": queue.average_speed_of_answer,
-            "abandonment": queue.abandonment,
+            "abandonment": queue.probability_of_abandonment,
             "occupancy": queue.occupancy,
         }
     elif servers:
@@ -206,16 +267,20 @@ def _staffing(args: argparse.Namespace) -> int:
         print(json.dumps(answer, indent=1))
         return EXIT_OK
     per = f" ({servers} conversations at once)" if args.concurrency > 1 else ""
-    print(f"{agents} operators{per} for {args.per_hour:g} contacts an hour of "
-          f"{duration(args.handle)} each ({answer['load_erlangs']:.1f} Erlangs), "
-          f"{args.target:.0%} answered within {duration(args.within)}:")
+    print(
+        f"{agents} operators{per} for {args.per_hour:g} contacts an hour of "
+        f"{duration(args.handle)} each ({answer['load_erlangs']:.1f} Erlangs), "
+        f"{args.target:.0%} answered within {duration(args.within)}:"
+    )
     if servers:
-        print(f"  service level {answer['service_level']:.1%}, "
-              f"waiting {answer['probability_of_waiting']:.1%} of contacts, "
-              f"ASA {duration(answer['average_speed_of_answer'])}, "
-              f"occupancy {answer['occupancy']:.1%}"
-              + (f", abandoning {answer['abandonment']:.1%}" if args.patience else "")
-              + f" ({'Erlang A' if args.patience else 'Erlang C'})")
+        print(
+            f"  service level {answer['service_level']:.1%}, "
+            f"waiting {answer['probability_of_waiting']:.1%} of contacts, "
+            f"ASA {duration(answer['average_speed_of_answer'])}, "
+            f"occupancy {answer['occupancy']:.1%}"
+            + (f", abandoning {answer['abandonment']:.1%}" if args.patience else "")
+            + f" ({'Erlang A' if args.patience else 'Erlang C'})"
+        )
     return EXIT_OK
 
 

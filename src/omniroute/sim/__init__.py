@@ -13,7 +13,7 @@ customers.
 ... })
 >>> run = simulate(scenario, seed=7)
 >>> run.customers, run.unfinished
-(56, 0)
+(61, 0)
 
 A :class:`Scenario` (usually a TOML file, :meth:`Scenario.load`) says what to
 simulate; :func:`simulate` plays it once with one seed and returns a :class:`Run`;
@@ -64,12 +64,12 @@ __all__ = [
 ]
 
 
-def simulate(scenario: Scenario, seed: int | None = None, *,
-             progress: Progress | None = None) -> Run:
+def simulate(
+    scenario: Scenario, seed: int | None = None, *, progress: Progress | None = None
+) -> Run:
     """Play ``scenario`` once with ``seed`` (None: the scenario's own) and read
     its figures. The same scenario and seed give the same run."""
-    simulation = Simulation(scenario, scenario.seed if seed is None else seed,
-                            progress=progress)
+    simulation = Simulation(scenario, scenario.seed if seed is None else seed, progress=progress)
     simulation.run()
     return Run.read(simulation)
 

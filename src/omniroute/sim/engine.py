@@ -108,15 +108,20 @@ class _Stream:
         self.arrived = 0
         self.templates: dict[tuple[str, str, int], Conversation] = {}
 
-    def conversation(self, cid: str, channel: str, group: str, priority: int,
-                     customer: str | None) -> Conversation:
+    def conversation(
+        self, cid: str, channel: str, group: str, priority: int, customer: str | None
+    ) -> Conversation:
         key = (channel, group, priority)
         template = self.templates.get(key)
         if template is None:
             plan = self.plan
             template = Conversation(
-                "template", channel=channel, group=group, priority=priority,
-                requires=plan.requires, relax=plan.relax,
+                "template",
+                channel=channel,
+                group=group,
+                priority=priority,
+                requires=plan.requires,
+                relax=plan.relax,
             )
             self.templates[key] = template
         return template.routed(conversation_id=cid, customer_id=customer)
@@ -220,8 +225,9 @@ class Simulation:
         react, next_due = self._react, router.next_due
         submit, finish = router.submit, router.finish
         end, drain = scenario.end, scenario.drain
+        progress = self.progress
         report_every = max(1, int(scenario.duration // 200))
-        next_report = scenario.start + report_every
+        next_report = scenario.start + report_every if progress is not None else math.inf
         happenings = 0
         while heap:
             time, kind, _, subject, stage = pop(heap)
@@ -245,23 +251,25 @@ class Simulation:
                 self._tick_at = math.inf
                 events = router.tick()
             else:
-                events = self._other(kind, subject, stage, time)
-                if events is None:
+                other = self._other(kind, subject, stage, time)
+                if other is None:
                     continue
+                events = other
             if events:
                 react(events, time)
             due = next_due()
             if due is not None and due < self._tick_at:
                 self._tick_at = due = max(due, time)
                 push(heap, (due, TICK, next(seq), None, None))
-            if self.progress is not None and time >= next_report:
+            if time >= next_report:
+                assert progress is not None
                 next_report = time + report_every
-                self.progress(min(1.0, (time - scenario.start) / scenario.duration))
+                progress(min(1.0, (time - scenario.start) / scenario.duration))
         self.happenings = happenings
         self.end = max(cell[0], end)
         self.unfinished = len(calls)
-        if self.progress is not None:
-            self.progress(1.0)
+        if progress is not None:
+            progress(1.0)
         return router
 
     def _arrive(self, stream: _Stream, now: float) -> Conversation:
@@ -309,7 +317,7 @@ class Simulation:
         call: _Call = subject
         if call.id not in self._calls:
             return None
-        if kind == ACCEPT or kind == REJECT:
+        if kind in (ACCEPT, REJECT):
             if stage not in call.offers:
                 return None
             answer = router.accept if kind == ACCEPT else router.reject
@@ -357,12 +365,13 @@ class Simulation:
             kind = type(event)
             if kind is Submitted:
                 continue
-            if kind is Assigned:
+            if kind is Assigned:  # the most frequent: the common case inlined
                 call = calls[event.conversation_id]
                 call.stage += 1
-                call.offers.clear()
                 call.released = False
                 call.since = now
+                if call.offers:
+                    call.offers.clear()
                 if not call.answered:
                     call.answered = True
                     self.waits.append(event.waited)
@@ -371,7 +380,12 @@ class Simulation:
                         self.estimates.append(event.waited)
                     if call.respond is not None and call.respond < call.work:
                         self._push(now + call.respond, RESPOND, call, call.stage)
-                self._schedule_work(call, now)
+                if call.quiet is None:
+                    heapq.heappush(
+                        self._heap, (now + call.work, FINISH, next(self._seq), call, call.stage)
+                    )
+                else:
+                    self._schedule_work(call, now)
             elif kind is Finished:
                 del calls[event.conversation_id]
                 if self._leaving:
@@ -387,9 +401,9 @@ class Simulation:
                 call.offers.add(event.operator_id)
                 self._answer_offer(call, event.operator_id, now)
             elif kind is OfferExpired or kind is OfferRejected or kind is OfferRescinded:
-                call = calls.get(event.conversation_id)
-                if call is not None:
-                    call.offers.discard(event.operator_id)
+                answered = calls.get(event.conversation_id)
+                if answered is not None:
+                    answered.offers.discard(event.operator_id)
             elif kind is Requeued:
                 call = calls[event.conversation_id]
                 call.work -= now - call.since

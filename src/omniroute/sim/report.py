@@ -113,9 +113,7 @@ def render(results: Results) -> str:
         f"{_count(summary['customers'])} customers",
         "",
     ]
-    rows = [
-        _channel_row(channel, stats, runs) for channel, stats in summary["channels"].items()
-    ]
+    rows = [_channel_row(channel, stats, runs) for channel, stats in summary["channels"].items()]
     rows.append(_channel_row("all", summary["overall"], runs))
     lines += _table(_CHANNEL_HEADER, rows)
     people = summary["operators"]

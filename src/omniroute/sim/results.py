@@ -164,8 +164,15 @@ def estimate_errors(pairs: Sequence[float]) -> dict[str, Any]:
     unanswered are not counted: their wait was cut short."""
     n = len(pairs) // 2
     if n == 0:
-        return {"count": 0, "mean_estimate": None, "mean_realised": None, "bias": None,
-                "mean_absolute_error": None, "rmse": None, "within": None}
+        return {
+            "count": 0,
+            "mean_estimate": None,
+            "mean_realised": None,
+            "bias": None,
+            "mean_absolute_error": None,
+            "rmse": None,
+            "within": None,
+        }
     estimates, realised = pairs[0::2], pairs[1::2]
     errors = [e - r for e, r in zip(estimates, realised, strict=True)]
     close = sum(abs(err) <= max(10.0, 0.25 * r) for err, r in zip(errors, realised, strict=True))
@@ -204,10 +211,13 @@ class Results:
             for row in run.intervals:
                 rows.setdefault(row["start"], []).append(row)
         return [
-            {"start": start, **summarise(
-                [{k: v for k, v in row.items() if k != "start"} for row in same],
-                self.confidence,
-            )}
+            {
+                "start": start,
+                **summarise(
+                    [{k: v for k, v in row.items() if k != "start"} for row in same],
+                    self.confidence,
+                ),
+            }
             for start, same in sorted(rows.items())
         ]
 
@@ -222,23 +232,26 @@ class Results:
         """JSON-ready data (``schema`` :data:`SCHEMA`); the same scenario and seed
         give the same data, byte for byte once dumped."""
         scenario = self.scenario
-        return _plain({
-            "schema": SCHEMA,
-            "scenario": {
-                "name": scenario.name,
-                "source": scenario.source,
-                "start": scenario.start,
-                "end": scenario.end,
-                "warmup": scenario.warmup,
-                "interval": scenario.interval,
-            },
-            "seed": self.seed,
-            "replications": len(self.runs),
-            "confidence": self.confidence,
-            "summary": self.summary(),
-            "intervals": self.intervals(),
-            "runs": [run.as_dict() for run in self.runs],
-        })
+        data: dict[str, Any] = _plain(
+            {
+                "schema": SCHEMA,
+                "scenario": {
+                    "name": scenario.name,
+                    "source": scenario.source,
+                    "start": scenario.start,
+                    "end": scenario.end,
+                    "warmup": scenario.warmup,
+                    "interval": scenario.interval,
+                },
+                "seed": self.seed,
+                "replications": len(self.runs),
+                "confidence": self.confidence,
+                "summary": self.summary(),
+                "intervals": self.intervals(),
+                "runs": [run.as_dict() for run in self.runs],
+            }
+        )
+        return data
 
 
 def _plain(data: Any) -> Any:

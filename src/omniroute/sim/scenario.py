@@ -28,7 +28,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -81,7 +81,7 @@ class OperatorPlan:
     operator: Operator
     shift: tuple[float, float]
     breaks: tuple[tuple[float, float], ...] = ()
-    accept: Distribution = Fixed(0.0)
+    accept: Distribution = attrs.field(factory=lambda: Fixed(0.0))
     reject: float = 0.0
 
 
@@ -133,7 +133,7 @@ class Arrivals:
     requires: Mapping[str, int] = attrs.field(factory=dict)
     relax: tuple[Relaxation, ...] = ()
     customers: int | None = None
-    handle: Distribution = Exponential(300.0)
+    handle: Distribution = attrs.field(factory=lambda: Exponential(300.0))
     patience: Distribution | None = None
     first_response: Distribution | None = None
     quiet: Quiet | None = None
@@ -162,7 +162,7 @@ class Scenario:
     drain: bool = True
     seed: int = 1
     replications: int = 1
-    metrics: MetricsSettings = MetricsSettings()
+    metrics: MetricsSettings = attrs.field(factory=MetricsSettings)
     source: str = "scenario"
 
     @property
@@ -184,7 +184,9 @@ class Scenario:
         return cls.from_toml(text, source=str(path), base=path.parent)
 
     @classmethod
-    def from_toml(cls, text: str, *, source: str = "scenario", base: Path | None = None) -> Scenario:
+    def from_toml(
+        cls, text: str, *, source: str = "scenario", base: Path | None = None
+    ) -> Scenario:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -223,8 +225,7 @@ def parse_seconds(text: str, *, clock: bool = False) -> float:
             return seconds
     example = '"08:30" or ' if clock else ""
     raise ValueError(
-        f'expected seconds, or {example}a duration such as "90s", "15m" or "1h30m", '
-        f"got {text!r}"
+        f'expected seconds, or {example}a duration such as "90s", "15m" or "1h30m", got {text!r}'
     )
 
 
@@ -234,6 +235,8 @@ def load(path: str | Path) -> Scenario:
 
 
 # -- reading ---------------------------------------------------------------------
+
+T = TypeVar("T")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d*)?)([smhd]))+?")
@@ -331,7 +334,7 @@ class _ScenarioReader(Reader):
         data = self.table(value, path, optional=list(value) if isinstance(value, Mapping) else ())
         return {str(k): self.count(v, _join(path, k), low=0) for k, v in data.items()}
 
-    def build(self, make: Callable[..., Any], path: str, *args: Any, **fields: Any) -> Any:
+    def build(self, make: Callable[..., T], path: str, *args: Any, **fields: Any) -> T:
         """A model value; its own validation error becomes a ScenarioError here."""
         try:
             return make(*args, **fields)
@@ -339,12 +342,18 @@ class _ScenarioReader(Reader):
             raise self.fail(path, str(exc)) from None
 
     def distribution(self, value: Any, path: str) -> Distribution:
-        data = self.table(value, path, required=("kind",), optional=("mean", "sd", "value",
-                          "low", "high", "values", "csv", "column"))
+        data = self.table(
+            value,
+            path,
+            required=("kind",),
+            optional=("mean", "sd", "value", "low", "high", "values", "csv", "column"),
+        )
         name = self.text(data["kind"], f"{path}.kind")
         if name not in _DISTRIBUTIONS:
-            raise self.fail(f"{path}.kind", f"unknown distribution {name!r}; "
-                            f"expected one of {sorted(_DISTRIBUTIONS)}")
+            raise self.fail(
+                f"{path}.kind",
+                f"unknown distribution {name!r}; expected one of {sorted(_DISTRIBUTIONS)}",
+            )
         fields, make = _DISTRIBUTIONS[name]
         if name == "empirical" and "csv" in data:
             self.table(data, path, ("kind", "csv"), ("column",))
@@ -384,8 +393,14 @@ class _ScenarioReader(Reader):
             raise self.fail(f"{path}.column", f"{file} has no column {column!r}")
         return [self.cell(row, column, file, line, float) for line, row in enumerate(rows, 2)]
 
-    def cell(self, row: Mapping[str, str | None], column: str, file: str, line: int,
-             convert: Callable[[str], Any]) -> Any:
+    def cell(
+        self,
+        row: Mapping[str, str | None],
+        column: str,
+        file: str,
+        line: int,
+        convert: Callable[[str], Any],
+    ) -> Any:
         text = (row.get(column) or "").strip()
         if not text:
             return None
@@ -402,12 +417,15 @@ class _ScenarioReader(Reader):
     def replay(self, name: Any, path: str) -> tuple[Replayed, ...]:
         file, rows = self.rows(name, path)
         if rows and "time" not in rows[0]:
-            raise self.fail(path, f"{file} has no column 'time'; columns may be "
-                            f"{list(_REPLAY_COLUMNS)}")
+            raise self.fail(
+                path, f"{file} has no column 'time'; columns may be {list(_REPLAY_COLUMNS)}"
+            )
         unknown = [column for column in rows[0] if column not in _REPLAY_COLUMNS] if rows else []
         if unknown:
-            raise self.fail(path, f"{file}: unknown column(s) {unknown}; expected some of "
-                            f"{list(_REPLAY_COLUMNS)}")
+            raise self.fail(
+                path,
+                f"{file}: unknown column(s) {unknown}; expected some of {list(_REPLAY_COLUMNS)}",
+            )
         arrivals = []
         for line, row in enumerate(rows, 2):
             time = self.cell(row, "time", file, line, self.clock_text)
@@ -439,8 +457,17 @@ class _ScenarioReader(Reader):
             top["scenario"],
             "scenario",
             ("name",),
-            ("start", "end", "duration", "warmup", "interval", "sample", "drain", "seed",
-             "replications"),
+            (
+                "start",
+                "end",
+                "duration",
+                "warmup",
+                "interval",
+                "sample",
+                "drain",
+                "seed",
+                "replications",
+            ),
         )
         name = self.name(day["name"], "scenario.name")
         start = self.seconds(day.get("start", 0), "scenario.start", clock=True)
@@ -491,20 +518,25 @@ class _ScenarioReader(Reader):
             value, "metrics", (), ("thresholds", "default_threshold", "short_abandon", "formula")
         )
         thresholds = self.table(
-            data.get("thresholds", {}), "metrics.thresholds",
+            data.get("thresholds", {}),
+            "metrics.thresholds",
             optional=list(data.get("thresholds", {})),
         )
         formula = self.text(data.get("formula", "offered"), "metrics.formula")
         if formula not in _FORMULAS:
-            raise self.fail("metrics.formula", f"unknown formula {formula!r}; "
-                            f"expected one of {sorted(_FORMULAS)}")
+            raise self.fail(
+                "metrics.formula",
+                f"unknown formula {formula!r}; expected one of {sorted(_FORMULAS)}",
+            )
         return self.build(
             MetricsSettings,
             "metrics",
             thresholds={
                 **MetricsSettings().thresholds,
-                **{str(k): self.seconds(v, f"metrics.thresholds.{k}")
-                   for k, v in thresholds.items()},
+                **{
+                    str(k): self.seconds(v, f"metrics.thresholds.{k}")
+                    for k, v in thresholds.items()
+                },
             },
             default_threshold=self.seconds(
                 data.get("default_threshold", 60), "metrics.default_threshold"
@@ -524,9 +556,19 @@ class _ScenarioReader(Reader):
         for i, item in enumerate(items):
             path = f"groups[{i}]"
             data = self.table(
-                item, path, ("id",),
-                ("strategy", "discipline", "aging", "overflow", "offers", "affinity",
-                 "keep_on_leave", "release_held_after"),
+                item,
+                path,
+                ("id",),
+                (
+                    "strategy",
+                    "discipline",
+                    "aging",
+                    "overflow",
+                    "offers",
+                    "affinity",
+                    "keep_on_leave",
+                    "release_held_after",
+                ),
             )
             group_id = self.name(data["id"], f"{path}.id")
             if group_id in seen:
@@ -534,8 +576,10 @@ class _ScenarioReader(Reader):
             seen.add(group_id)
             strategy = self.text(data.get("strategy", "least_loaded"), f"{path}.strategy")
             if strategy not in BUILT_IN_STRATEGIES:
-                raise self.fail(f"{path}.strategy", f"unknown strategy {strategy!r}; "
-                                f"expected one of {sorted(BUILT_IN_STRATEGIES)}")
+                raise self.fail(
+                    f"{path}.strategy",
+                    f"unknown strategy {strategy!r}; expected one of {sorted(BUILT_IN_STRATEGIES)}",
+                )
             policies = self.policies(data, path, ids)
             plan = GroupPlan(group_id, strategy, policies)
             self.build(plan.build, path)
@@ -548,31 +592,40 @@ class _ScenarioReader(Reader):
             name = self.text(data["discipline"], f"{path}.discipline")
             disciplines = {d.value: d for d in Discipline}
             if name not in disciplines:
-                raise self.fail(f"{path}.discipline", f"unknown discipline {name!r}; "
-                                f"expected one of {sorted(disciplines)}")
+                raise self.fail(
+                    f"{path}.discipline",
+                    f"unknown discipline {name!r}; expected one of {sorted(disciplines)}",
+                )
             policies["discipline"] = disciplines[name]
         if "aging" in data:
             policies["aging"] = self.number(data["aging"], f"{path}.aging")
         if "overflow" in data:
             at = f"{path}.overflow"
-            o = self.table(data["overflow"], at, ("to",),
-                           ("after", "queue_over", "when_nobody_online", "keep"))
+            o = self.table(
+                data["overflow"], at, ("to",), ("after", "queue_over", "when_nobody_online", "keep")
+            )
             to = self.name(o["to"], f"{at}.to")
             if to not in ids:
-                raise self.fail(f"{at}.to", f"unknown group {to!r}; groups: {sorted(map(str, ids))}")
+                raise self.fail(
+                    f"{at}.to", f"unknown group {to!r}; groups: {sorted(map(str, ids))}"
+                )
             policies["overflow"] = self.build(
-                Overflow, at, to=to,
+                Overflow,
+                at,
+                to=to,
                 after=self.optional(self.seconds, o.get("after"), f"{at}.after"),
                 queue_over=self.optional(self.integer, o.get("queue_over"), f"{at}.queue_over"),
-                when_nobody_online=self.boolean(o.get("when_nobody_online", False),
-                                                f"{at}.when_nobody_online"),
+                when_nobody_online=self.boolean(
+                    o.get("when_nobody_online", False), f"{at}.when_nobody_online"
+                ),
                 keep=self.boolean(o.get("keep", False), f"{at}.keep"),
             )
         if "offers" in data:
             at = f"{path}.offers"
             o = self.table(data["offers"], at, (), ("timeout", "ring", "away_after"))
             policies["offers"] = self.build(
-                Offers, at,
+                Offers,
+                at,
                 timeout=self.seconds(o.get("timeout", 30), f"{at}.timeout"),
                 ring=self.integer(o.get("ring", 1), f"{at}.ring"),
                 away_after=self.optional(self.integer, o.get("away_after"), f"{at}.away_after"),
@@ -581,7 +634,8 @@ class _ScenarioReader(Reader):
             at = f"{path}.affinity"
             a = self.table(data["affinity"], at, (), ("within", "wait"))
             policies["affinity"] = self.build(
-                Affinity, at,
+                Affinity,
+                at,
                 within=self.seconds(a.get("within", 86400), f"{at}.within"),
                 wait=self.seconds(a.get("wait", 60), f"{at}.wait"),
             )
@@ -589,8 +643,9 @@ class _ScenarioReader(Reader):
             policies["keep_on_leave"] = self.seconds(data["keep_on_leave"], f"{path}.keep_on_leave")
         if "release_held_after" in data:
             at = f"{path}.release_held_after"
-            release = self.table(data["release_held_after"], at,
-                                 optional=list(data["release_held_after"]))
+            release = self.table(
+                data["release_held_after"], at, optional=list(data["release_held_after"])
+            )
             policies["release_held_after"] = {
                 str(k): self.seconds(v, f"{at}.{k}") for k, v in release.items()
             }
@@ -604,7 +659,9 @@ class _ScenarioReader(Reader):
         for i, item in enumerate(self.tables(value, "operators")):
             path = f"operators[{i}]"
             data = self.table(
-                item, path, ("id", "groups"),
+                item,
+                path,
+                ("id", "groups"),
                 ("count", "skills", "capacity", "bot", "shift", "breaks", "accept", "reject"),
             )
             base = self.name(data["id"], f"{path}.id")
@@ -612,8 +669,9 @@ class _ScenarioReader(Reader):
             member_of = self.texts(data["groups"], f"{path}.groups")
             for j, group in enumerate(member_of):
                 if group not in groups:
-                    raise self.fail(f"{path}.groups[{j}]", f"unknown group {group!r}; "
-                                    f"groups: {sorted(groups)}")
+                    raise self.fail(
+                        f"{path}.groups[{j}]", f"unknown group {group!r}; groups: {sorted(groups)}"
+                    )
             capacity = self.capacity(data.get("capacity", {}), f"{path}.capacity")
             # Without a shift: from the start until there is no more work.
             shift = self.span(data["shift"], f"{path}.shift") if "shift" in data else day
@@ -628,11 +686,15 @@ class _ScenarioReader(Reader):
             ids = [base] if count == 1 else [f"{base}-{n}" for n in range(1, count + 1)]
             for operator_id in ids:
                 if operator_id in seen:
-                    raise self.fail(f"{path}.id", f"operator {operator_id!r} is also made by "
-                                    f"{seen[operator_id]}")
+                    raise self.fail(
+                        f"{path}.id",
+                        f"operator {operator_id!r} is also made by {seen[operator_id]}",
+                    )
                 seen[operator_id] = path
                 operator = self.build(
-                    Operator, path, operator_id,
+                    Operator,
+                    path,
+                    operator_id,
                     groups=member_of,
                     skills=self.levels(data.get("skills", {}), f"{path}.skills"),
                     capacity=capacity,
@@ -651,8 +713,9 @@ class _ScenarioReader(Reader):
 
     def capacity(self, value: Any, path: str) -> Capacity:
         data = self.table(value, path, (), ("total", "per_channel", "exclusive", "units", "cost"))
-        return self.build(  # type: ignore[no-any-return]
-            Capacity, path,
+        return self.build(
+            Capacity,
+            path,
             total=self.optional(self.integer, data.get("total", 1), f"{path}.total"),
             per_channel=self.levels(data.get("per_channel", {}), f"{path}.per_channel"),
             exclusive=self.texts(data.get("exclusive", []), f"{path}.exclusive"),
@@ -668,15 +731,33 @@ class _ScenarioReader(Reader):
         for i, item in enumerate(self.tables(value, "arrivals")):
             path = f"arrivals[{i}]"
             data = self.table(
-                item, path, (),
-                ("name", "channel", "group", "per_hour", "every", "hours", "count", "replay",
-                 "priority",
-                 "requires", "relax", "customers", "handle", "patience", "first_response",
-                 "quiet"),
+                item,
+                path,
+                (),
+                (
+                    "name",
+                    "channel",
+                    "group",
+                    "per_hour",
+                    "every",
+                    "hours",
+                    "count",
+                    "replay",
+                    "priority",
+                    "requires",
+                    "relax",
+                    "customers",
+                    "handle",
+                    "patience",
+                    "first_response",
+                    "quiet",
+                ),
             )
             if ("per_hour" in data) == ("replay" in data):
-                raise self.fail(path, "give either per_hour (Poisson arrivals) or replay "
-                                "(a CSV file of arrivals)")
+                raise self.fail(
+                    path,
+                    "give either per_hour (Poisson arrivals) or replay (a CSV file of arrivals)",
+                )
             replay = self.replay(data["replay"], f"{path}.replay") if "replay" in data else None
             channel = self.optional(self.name, data.get("channel"), f"{path}.channel")
             group = self.optional(self.name, data.get("group"), f"{path}.group")
@@ -695,9 +776,11 @@ class _ScenarioReader(Reader):
                 per_hour = data["per_hour"]
                 listed = per_hour if isinstance(per_hour, list) else [per_hour]
                 rates = tuple(
-                    self.number_at_least(rate, f"{path}.per_hour" + (
-                        f"[{k}]" if isinstance(per_hour, list) else ""
-                    )) / 3600 for k, rate in enumerate(listed)
+                    self.number_at_least(
+                        rate, f"{path}.per_hour" + (f"[{k}]" if isinstance(per_hour, list) else "")
+                    )
+                    / 3600
+                    for k, rate in enumerate(listed)
                 )
             if isinstance(data.get("per_hour"), list):
                 every = self.seconds(data.get("every", interval), f"{path}.every")
@@ -708,8 +791,9 @@ class _ScenarioReader(Reader):
             hours = self.span(data["hours"], f"{path}.hours") if "hours" in data else day
             if not isinstance(data.get("per_hour"), list):
                 every = hours[1] - hours[0]  # one rate: all the hours
-            name = self.name(data.get("name", f"{channel or 'mixed'}-{group or 'mixed'}-{i}"),
-                             f"{path}.name")
+            name = self.name(
+                data.get("name", f"{channel or 'mixed'}-{group or 'mixed'}-{i}"), f"{path}.name"
+            )
             if name in names:
                 raise self.fail(f"{path}.name", f"duplicate stream name {name!r}")
             names.add(name)
@@ -728,18 +812,18 @@ class _ScenarioReader(Reader):
                     requires=self.levels(data.get("requires", {}), f"{path}.requires"),
                     relax=tuple(
                         self.relaxation(step, f"{path}.relax[{k}]")
-                        for k, step in enumerate(self.items(data.get("relax", []),
-                                                            f"{path}.relax"))
+                        for k, step in enumerate(self.items(data.get("relax", []), f"{path}.relax"))
                     ),
-                    customers=self.optional(self.count, data.get("customers"),
-                                            f"{path}.customers"),
+                    customers=self.optional(self.count, data.get("customers"), f"{path}.customers"),
                     handle=self.distribution(
                         data.get("handle", {"kind": "exponential", "mean": 300}), f"{path}.handle"
                     ),
-                    patience=self.optional(self.distribution, data.get("patience"),
-                                           f"{path}.patience"),
-                    first_response=self.optional(self.distribution, data.get("first_response"),
-                                                 f"{path}.first_response"),
+                    patience=self.optional(
+                        self.distribution, data.get("patience"), f"{path}.patience"
+                    ),
+                    first_response=self.optional(
+                        self.distribution, data.get("first_response"), f"{path}.first_response"
+                    ),
                     quiet=self.optional(self.quiet, data.get("quiet"), f"{path}.quiet"),
                 )
             )
@@ -747,8 +831,9 @@ class _ScenarioReader(Reader):
 
     def relaxation(self, value: Any, path: str) -> Relaxation:
         data = self.table(value, path, ("after",), ("requires",))
-        return self.build(  # type: ignore[no-any-return]
-            Relaxation, path,
+        return self.build(
+            Relaxation,
+            path,
             after=self.seconds(data["after"], f"{path}.after"),
             requires=self.levels(data.get("requires", {}), f"{path}.requires"),
         )
@@ -764,4 +849,3 @@ class _ScenarioReader(Reader):
 
 def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
-
