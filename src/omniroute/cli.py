@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         "--json",
         type=Path,
         metavar="OUT",
-        help="also write every figure as JSON ('-': standard output)",
+        help="also write every figure as JSON ('-': standard output, instead of the report)",
     )
     simulate.add_argument(
         "--plot",
@@ -217,10 +217,12 @@ def _simulate(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    print(render(results))
+    to_stdout = args.json is not None and str(args.json) == "-"
+    if not to_stdout:  # JSON on standard output is all it prints, to be parsed
+        print(render(results))
     if args.json is not None:
         data = json.dumps(results.as_dict(), indent=1, allow_nan=False)
-        if str(args.json) == "-":
+        if to_stdout:
             print(data)
         else:
             args.json.write_text(data + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ customers.
 ... })
 >>> run = simulate(scenario, seed=7)
 >>> run.customers, run.unfinished
-(61, 0)
+(51, 0)
 
 A :class:`Scenario` (usually a TOML file, :meth:`Scenario.load`) says what to
 simulate; :func:`simulate` plays it once with one seed and returns a :class:`Run`;

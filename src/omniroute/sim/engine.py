@@ -13,10 +13,12 @@ Cancelled happenings stay in the heap and are skipped when popped: each carries
 the ``stage`` of its conversation when it was scheduled, and anything that moves
 the conversation on (assigned, requeued, released, held) starts a new stage.
 
-Randomness: every stream of arrivals draws from its own ``random.Random``, seeded
-from the run's seed and the stream's name, and so do the operators' answers — so
-changing one stream or one routing rule leaves the others' draws as they were
-(common random numbers, for comparing scenarios run for run).
+Randomness: every stream of arrivals draws its arrival times, handle times,
+patience and so on each from its own ``random.Random``, seeded from the run's
+seed, the stream's name and what is drawn; the operators' answers to offers draw
+from one more. So changing one stream, one draw or one routing rule leaves the
+other draws as they were (common random numbers, for comparing scenarios run for
+run).
 """
 
 from __future__ import annotations
@@ -93,18 +95,31 @@ class _Call:
 
 
 class _Stream:
-    """An arrival stream's samplers and template conversation."""
+    """An arrival stream's samplers and template conversation. Each thing drawn
+    has its own generator, so adding patience to a stream, say, leaves its arrival
+    times and handle times as they were."""
 
     def __init__(self, plan: Arrivals, seed: int) -> None:
         self.plan = plan
-        self.rng = rng = random.Random(f"{seed}:arrivals:{plan.name}")
-        self.gap = rng.expovariate
-        self.handle: Sampler = plan.handle.sampler(rng)
-        self.patience: Sampler | None = plan.patience.sampler(rng) if plan.patience else None
-        self.first_response = plan.first_response.sampler(rng) if plan.first_response else None
+
+        def rng(purpose: str) -> random.Random:
+            return random.Random(f"{seed}:{plan.name}:{purpose}")
+
+        self.gap = rng("arrivals").expovariate
+        self.handle: Sampler = plan.handle.sampler(rng("handle"))
+        self.patience = plan.patience.sampler(rng("patience")) if plan.patience else None
+        self.first_response = (
+            plan.first_response.sampler(rng("first response")) if plan.first_response else None
+        )
         quiet = plan.quiet
-        self.quiet = (quiet.after.sampler(rng), quiet.lasts.sampler(rng)) if quiet else None
-        self.quiet_probability = quiet.probability if quiet else 0.0
+        self.quiet: tuple[Sampler, Sampler] | None = None
+        self.quiet_probability = 0.0
+        if quiet is not None:
+            spells = rng("quiet")
+            self.quiet = (quiet.after.sampler(spells), quiet.lasts.sampler(spells))
+            self.quiet_probability = quiet.probability
+        self.chance = rng("chance").random  # whether this customer goes quiet
+        self.customer = rng("customers").randrange
         self.arrived = 0
         self.templates: dict[tuple[str, str, int], Conversation] = {}
 
@@ -292,13 +307,13 @@ class Simulation:
             patience = None
             channel, group, priority = plan.channel, plan.group, plan.priority
         if customer is None and plan.customers is not None:
-            customer = f"{plan.name}:u{stream.rng.randrange(plan.customers)}"
+            customer = f"{plan.name}:u{stream.customer(plan.customers)}"
         call = _Call(cid, handle)
         if patience is None and stream.patience is not None:
             patience = stream.patience()
         if patience is not None:
             self._push(now + patience, ABANDON, call)
-        if stream.quiet is not None and stream.rng.random() < stream.quiet_probability:
+        if stream.quiet is not None and stream.chance() < stream.quiet_probability:
             after, lasts = stream.quiet
             call.quiet, call.lasts = after(), lasts()
         if stream.first_response is not None:

@@ -5,10 +5,11 @@ with its confidence interval when there are two runs or more (``81.2% ±1.3``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from omniroute.report import MISSING, _clock, _table, duration
+from omniroute.report import MISSING, _clock, _table, _threshold, duration
 from omniroute.sim.results import Results
 
 __all__ = ["render"]
@@ -56,6 +57,7 @@ def _count(figure: Figure | None) -> str:
 
 _CHANNEL_HEADER = (
     ("", "channel"),
+    ("", "within"),
     ("", "offered"),
     ("", "answered"),
     ("", "abandoned"),
@@ -77,12 +79,13 @@ _INTERVAL_HEADER = (
 )
 
 
-def _channel_row(label: str, stats: Mapping[str, Figure], runs: int) -> list[str]:
+def _channel_row(label: str, threshold: str, stats: Mapping[str, Figure], runs: int) -> list[str]:
     def time(name: str) -> str:
         return _with_ci(stats.get(name), duration, runs)
 
     return [
         label,
+        threshold,
         _count(stats.get("offered")),
         _count(stats.get("answered")),
         _count(stats.get("abandoned")),
@@ -104,7 +107,8 @@ def render(results: Results) -> str:
     replications = f"{runs} replication{'s' if runs != 1 else ''}, seed {results.seed}"
     if runs > 1:
         replications += f", {results.confidence:.0%} confidence intervals"
-    counted = scenario.start + scenario.warmup
+    # Statistics count whole intervals: from the first one after the warm-up.
+    counted = math.ceil((scenario.start + scenario.warmup) / scenario.interval) * scenario.interval
     lines = [
         f"{scenario.name} — {replications}",
         f"{_clock(scenario.start)} to {_clock(scenario.end)}"
@@ -113,8 +117,11 @@ def render(results: Results) -> str:
         f"{_count(summary['customers'])} customers",
         "",
     ]
-    rows = [_channel_row(channel, stats, runs) for channel, stats in summary["channels"].items()]
-    rows.append(_channel_row("all", summary["overall"], runs))
+    rows = [
+        _channel_row(channel, _threshold(scenario.metrics.threshold(channel)), stats, runs)
+        for channel, stats in summary["channels"].items()
+    ]
+    rows.append(_channel_row("all", "", summary["overall"], runs))
     lines += _table(_CHANNEL_HEADER, rows)
     people = summary["operators"]
     lines += [
@@ -136,7 +143,7 @@ def render(results: Results) -> str:
         )
     unfinished = _mean(summary["unfinished"])
     if unfinished:
-        lines.append(f"still open when the simulation stopped: {_count(summary['unfinished'])}")
+        lines.append(f"still open when the simulation stopped: {unfinished:g}")
     lines += ["", *_table(_INTERVAL_HEADER, _interval_rows(results, runs))]
     return "\n".join(lines)
 

@@ -370,13 +370,14 @@ class _ScenarioReader(Reader):
 
     # -- files -------------------------------------------------------------------
 
-    def rows(self, name: Any, path: str) -> tuple[str, list[dict[str, str]]]:
-        """The rows of a CSV file named relative to the scenario, by header."""
+    def rows(self, name: Any, path: str) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+        """The rows of a CSV file named relative to the scenario, by header, each
+        with its line number (blank lines are skipped, not counted out)."""
         file = self.base / self.text(name, path)
         try:
             with file.open(newline="", encoding="utf-8") as handle:
                 reader = csv.DictReader(handle)
-                rows = list(reader)
+                rows = [(reader.line_num, row) for row in reader]
                 header = reader.fieldnames or []
         except OSError as exc:
             raise self.fail(path, f"cannot read {str(file)!r}: {exc.strerror}") from None
@@ -389,9 +390,15 @@ class _ScenarioReader(Reader):
     def csv_column(self, data: Mapping[str, Any], path: str) -> list[float]:
         file, rows = self.rows(data["csv"], f"{path}.csv")
         column = self.text(data.get("column", "seconds"), f"{path}.column")
-        if rows and column not in rows[0]:
+        if rows and column not in rows[0][1]:
             raise self.fail(f"{path}.column", f"{file} has no column {column!r}")
-        return [self.cell(row, column, file, line, float) for line, row in enumerate(rows, 2)]
+        values = []
+        for line, row in rows:
+            value = self.cell(row, column, file, line, float)
+            if value is None:
+                raise ScenarioError(f"{file}: line {line}, column {column!r}: missing")
+            values.append(value)
+        return values
 
     def cell(
         self,
@@ -416,18 +423,18 @@ class _ScenarioReader(Reader):
 
     def replay(self, name: Any, path: str) -> tuple[Replayed, ...]:
         file, rows = self.rows(name, path)
-        if rows and "time" not in rows[0]:
+        if rows and "time" not in rows[0][1]:
             raise self.fail(
                 path, f"{file} has no column 'time'; columns may be {list(_REPLAY_COLUMNS)}"
             )
-        unknown = [column for column in rows[0] if column not in _REPLAY_COLUMNS] if rows else []
+        unknown = [column for column in rows[0][1] if column not in _REPLAY_COLUMNS] if rows else []
         if unknown:
             raise self.fail(
                 path,
                 f"{file}: unknown column(s) {unknown}; expected some of {list(_REPLAY_COLUMNS)}",
             )
         arrivals = []
-        for line, row in enumerate(rows, 2):
+        for line, row in rows:
             time = self.cell(row, "time", file, line, self.clock_text)
             if time is None:
                 raise ScenarioError(f"{file}: line {line}, column 'time': missing")
@@ -667,6 +674,8 @@ class _ScenarioReader(Reader):
             base = self.name(data["id"], f"{path}.id")
             count = self.count(data.get("count", 1), f"{path}.count")
             member_of = self.texts(data["groups"], f"{path}.groups")
+            if not member_of:
+                raise self.fail(f"{path}.groups", "empty: the operator would never work")
             for j, group in enumerate(member_of):
                 if group not in groups:
                     raise self.fail(
@@ -716,7 +725,10 @@ class _ScenarioReader(Reader):
         return self.build(
             Capacity,
             path,
-            total=self.optional(self.integer, data.get("total", 1), f"{path}.total"),
+            # A units budget alone limits nobody to one conversation.
+            total=self.optional(
+                self.integer, data.get("total", None if "units" in data else 1), f"{path}.total"
+            ),
             per_channel=self.levels(data.get("per_channel", {}), f"{path}.per_channel"),
             exclusive=self.texts(data.get("exclusive", []), f"{path}.exclusive"),
             units=self.optional(self.integer, data.get("units"), f"{path}.units"),
