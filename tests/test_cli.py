@@ -246,12 +246,6 @@ def test_progress_bar_on_request_only(small_file: Path, capsys: pytest.CaptureFi
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileNotFoundError,
-    reason="cli.py _simulate writes --json OUT only after the whole simulation, and "
-    "does not catch OSError: an unwritable path is a traceback, not exit 1 with a message",
-)
 def test_unwritable_json_path_is_an_error_message(
     small_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -351,13 +345,6 @@ def test_staffing_bad_duration_exits_2(capsys: pytest.CaptureFixture[str]) -> No
     assert "argument --handle: expected seconds" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="cli.py _staffing: required_agents gives 0 operators for no contacts, and "
-    "the Erlang C branch skips its figures when servers == 0, but the --patience branch "
-    "calls erlang_a(0, ...), which raises 'agents must be >= 1, got 0': exit 1",
-)
 def test_staffing_for_no_contacts_with_patience(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["staffing", "--per-hour", "0", "--handle", "180", "--target", "0.8",
             "--within", "20"]  # fmt: skip

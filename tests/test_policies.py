@@ -613,3 +613,20 @@ def test_overflow_after_counts_waiting_not_handling() -> None:
 def test_an_unknown_discipline_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="discipline must be one of"):
         Group("g", discipline="random")  # type: ignore[arg-type]
+
+
+def test_a_relaxation_due_at_an_inexact_moment_still_fires() -> None:
+    """The timer is set for ``enqueued_at + after``; at that moment ``now -
+    enqueued_at`` rounds below ``after`` ((8.2 + 120) - 8.2 < 120), and the step
+    must apply all the same, or the timer is dropped and never set again."""
+    clock = FakeClock(8.2)
+    router = Router(clock=clock)
+    router.add_group(Group("cards"))
+    router.add_operator(Operator("ann", groups={"cards"}, skills={"cards": 1}))
+    router.set_status("ann", Status.ONLINE)
+    relax = [Relaxation(120, {"cards": 1})]
+    router.submit(Conversation("c1", "chat", "cards", requires={"cards": 3}, relax=relax))
+    due = router.next_due()
+    assert due == 8.2 + 120
+    clock.now = due
+    assert [type(event).__name__ for event in router.tick()] == ["Ticked", "Relaxed", "Assigned"]

@@ -845,3 +845,15 @@ def test_bank_example_loads() -> None:
     assert [a.name for a in read.arrivals] == [a["name"] for a in raw["arrivals"]]
     for channel, threshold in raw.get("metrics", {}).get("thresholds", {}).items():
         assert read.metrics.thresholds[channel] == parse_seconds(str(threshold))
+
+
+def test_groups_overflowing_to_each_other_are_refused() -> None:
+    data = scenario(
+        groups=[
+            group("a", overflow={"to": "b", "after": 60}),
+            group("b", overflow={"to": "a", "after": 60}),
+        ],
+        operators=[operator(groups=["a"])],
+    )
+    with pytest.raises(ScenarioError, match=r"groups \['a', 'b'\] overflow to each other"):
+        Scenario.from_dict(data)

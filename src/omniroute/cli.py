@@ -204,6 +204,12 @@ def _simulate(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1:
         print("omniroute: --confidence must be between 0 and 1", file=sys.stderr)
         return EXIT_USAGE
+    if args.json is not None and str(args.json) != "-":
+        try:  # find out now, not after a long run, that it cannot be written
+            args.json.touch()
+        except OSError as exc:
+            print(f"omniroute: cannot write {str(args.json)!r}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INVALID
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = Progress(sys.stderr) if show else None
     try:
@@ -249,7 +255,7 @@ def _staffing(args: argparse.Namespace) -> int:
         "load_erlangs": rate * args.handle,
         "model": "erlang_a" if args.patience else "erlang_c",
     }
-    if args.patience:
+    if args.patience and servers:
         queue = erlang_a(servers, rate, args.handle, args.patience)
         answer |= {
             "service_level": queue.service_level(args.within),

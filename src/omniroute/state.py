@@ -156,10 +156,13 @@ class Ticket:
 
     def due_step(self, now: float) -> int:
         """How many relaxation steps apply after waiting until ``now``."""
-        waited = now - self.enqueued_at
+        # Compare the moment, as the timer was set (enqueued_at + after): ``now -
+        # enqueued_at`` may round below ``after`` at that very moment, and the
+        # timer would then be dropped as not yet due.
+        start = self.enqueued_at
         step = self.step
         relax = self.submitted.relax
-        while step < len(relax) and relax[step].after <= waited:
+        while step < len(relax) and start + relax[step].after <= now:
             step += 1
         return step
 

@@ -306,6 +306,14 @@ class _ScenarioReader(Reader):
             raise self.fail(path, f"expected a probability from 0 to 1, got {value!r}")
         return number
 
+    def reject(self, value: Any, path: str) -> float:
+        """A probability of rejecting an offer, below 1: an operator who rejects
+        every offer would be offered the same conversation again for ever."""
+        share = self.probability(value, path)
+        if share >= 1:
+            raise self.fail(path, "must be below 1 (leave the operator out of the group)")
+        return share
+
     def seconds(self, value: Any, path: str, *, clock: bool = False) -> float:
         """Seconds >= 0: a number, or text (:func:`parse_seconds`)."""
         if isinstance(value, str):
@@ -591,7 +599,31 @@ class _ScenarioReader(Reader):
             plan = GroupPlan(group_id, strategy, policies)
             self.build(plan.build, path)
             plans.append(plan)
-        return tuple(plans)
+        return self.overflow_order(plans)
+
+    def overflow_order(self, plans: list[GroupPlan]) -> tuple[GroupPlan, ...]:
+        """The groups in an order the Router accepts: a group after the one it
+        overflows to (the file may list them in any order); a cycle is an error."""
+        ordered: list[GroupPlan] = []
+        placed: set[str] = set()
+        waiting = list(plans)
+        while waiting:
+            plan = next(
+                (
+                    plan
+                    for plan in waiting
+                    if plan.policies.get("overflow") is None
+                    or plan.policies["overflow"].to in placed
+                ),
+                None,
+            )
+            if plan is None:
+                cycle = sorted(plan.id for plan in waiting)
+                raise self.fail("groups", f"groups {cycle} overflow to each other in a cycle")
+            ordered.append(plan)
+            placed.add(plan.id)
+            waiting.remove(plan)
+        return tuple(ordered)
 
     def policies(self, data: Mapping[str, Any], path: str, ids: set[Any]) -> dict[str, Any]:
         policies: dict[str, Any] = {}
@@ -715,7 +747,7 @@ class _ScenarioReader(Reader):
                         shift=shift,
                         breaks=breaks,
                         accept=self.distribution(accept, f"{path}.accept"),
-                        reject=self.probability(data.get("reject", 0), f"{path}.reject"),
+                        reject=self.reject(data.get("reject", 0), f"{path}.reject"),
                     )
                 )
         return tuple(plans)
