@@ -23,13 +23,20 @@ def _mean(figure: Figure | None) -> float | None:
     return float(figure["mean"])
 
 
-def _with_ci(figure: Figure | None, show: Callable[[float], str], runs: int) -> str:
+def _with_ci(
+    figure: Figure | None,
+    show: Callable[[float], str],
+    runs: int,
+    half: Callable[[float], str] | None = None,
+) -> str:
+    """The mean, and ``±`` the half width of its interval (shown by ``half``, else
+    like the mean) when there are two runs or more."""
     mean = _mean(figure)
     if mean is None or figure is None:
         return MISSING
     if runs < 2 or figure["n"] < 2:
         return show(mean)
-    return f"{show(mean)} ±{show(figure['high'] - mean).lstrip('+')}"
+    return f"{show(mean)} ±{(half or show)(figure['high'] - mean).lstrip('+')}"
 
 
 def _percent(share: float) -> str:
@@ -42,12 +49,7 @@ def _points(share: float) -> str:
 
 
 def _share(figure: Figure | None, runs: int) -> str:
-    mean = _mean(figure)
-    if mean is None or figure is None:
-        return MISSING
-    if runs < 2 or figure["n"] < 2:
-        return _percent(mean)
-    return f"{_percent(mean)} ±{_points(figure['high'] - mean)}"
+    return _with_ci(figure, _percent, runs, _points)
 
 
 def _count(figure: Figure | None) -> str:
