@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from omniroute.errors import ValidationError
+
 __all__ = ["Reader", "kind"]
 
 T = TypeVar("T")
@@ -45,6 +47,13 @@ class Reader:
         if extra:
             raise self.fail(path, f"unexpected field(s) {extra}")
         return value
+
+    def build(self, make: Callable[..., T], path: str, *args: Any, **fields: Any) -> T:
+        """Build a model value; its own validation error becomes ours."""
+        try:
+            return make(*args, **fields)
+        except ValidationError as exc:
+            raise self.fail(path, str(exc)) from None
 
     def text(self, value: Any, path: str) -> str:
         if not isinstance(value, str):

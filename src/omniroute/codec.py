@@ -10,14 +10,14 @@ raises the error class its caller chose (snapshot or journal), and nothing else.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
 from omniroute._reading import Reader, kind
 from omniroute.capacity import Capacity
-from omniroute.errors import OmnirouteError, ValidationError
+from omniroute.errors import OmnirouteError
 from omniroute.estimate import WaitEstimates
 from omniroute.history import HistoryLimits
 from omniroute.model import Conversation, Group, Operator, Status
@@ -34,8 +34,6 @@ __all__ = [
     "encode_metrics_settings",
     "encode_operator",
 ]
-
-T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -193,13 +191,6 @@ class Decoder(Reader):
             raise self.fail(
                 path, f"unknown status {value!r}; expected one of {[s.value for s in Status]}"
             ) from None
-
-    def build(self, make: Callable[..., T], path: str, **fields: Any) -> T:
-        """Build a model value; its own validation error becomes ours."""
-        try:
-            return make(**fields)
-        except ValidationError as exc:
-            raise self.fail(path, str(exc)) from None
 
     def capacity(self, value: Any, path: str) -> Capacity:
         data = self.record(value, path, ("total", "per_channel", "exclusive", "units", "cost"))

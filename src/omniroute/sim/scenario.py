@@ -28,13 +28,13 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
 from omniroute._reading import Reader, finite, kind
 from omniroute.capacity import Capacity
-from omniroute.errors import ScenarioError, ValidationError
+from omniroute.errors import ScenarioError
 from omniroute.model import Group, Operator
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, Relaxation
 from omniroute.sim.distributions import (
@@ -55,7 +55,6 @@ __all__ = [
     "Quiet",
     "Replayed",
     "Scenario",
-    "load",
     "parse_seconds",
 ]
 
@@ -229,14 +228,7 @@ def parse_seconds(text: str, *, clock: bool = False) -> float:
     )
 
 
-def load(path: str | Path) -> Scenario:
-    """Read a TOML scenario file: :meth:`Scenario.load`."""
-    return Scenario.load(path)
-
-
 # -- reading ---------------------------------------------------------------------
-
-T = TypeVar("T")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d*)?)([smhd]))+?")
@@ -337,17 +329,24 @@ class _ScenarioReader(Reader):
             raise self.fail(path, f"ends ({items[1]!r}) before it starts ({items[0]!r})")
         return begin, end
 
+    def entries(self, value: Any, path: str) -> Mapping[str, Any]:
+        """A table whose keys the writer names (skills, channels)."""
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a table, got {kind(value)}")
+        return value
+
     def levels(self, value: Any, path: str) -> dict[str, int]:
         """Skills, limits or costs: names to integers >= 0."""
-        data = self.table(value, path, optional=list(value) if isinstance(value, Mapping) else ())
-        return {str(k): self.count(v, _join(path, k), low=0) for k, v in data.items()}
+        return {
+            str(k): self.count(v, _join(path, k), low=0)
+            for k, v in self.entries(value, path).items()
+        }
 
-    def build(self, make: Callable[..., T], path: str, *args: Any, **fields: Any) -> T:
-        """A model value; its own validation error becomes a ScenarioError here."""
-        try:
-            return make(*args, **fields)
-        except ValidationError as exc:
-            raise self.fail(path, str(exc)) from None
+    def durations(self, value: Any, path: str) -> dict[str, float]:
+        """Names (channels) to seconds."""
+        return {
+            str(k): self.seconds(v, _join(path, k)) for k, v in self.entries(value, path).items()
+        }
 
     def distribution(self, value: Any, path: str) -> Distribution:
         data = self.table(
@@ -443,7 +442,7 @@ class _ScenarioReader(Reader):
             )
         arrivals = []
         for line, row in rows:
-            time = self.cell(row, "time", file, line, self.clock_text)
+            time = self.cell(row, "time", file, line, _time_of_day)
             if time is None:
                 raise ScenarioError(f"{file}: line {line}, column 'time': missing")
             arrivals.append(
@@ -459,10 +458,6 @@ class _ScenarioReader(Reader):
             )
         arrivals.sort(key=lambda arrival: arrival.time)
         return tuple(arrivals)
-
-    def clock_text(self, text: str) -> float:
-        """A CSV time: seconds, or a time of day."""
-        return parse_seconds(text, clock=True)
 
     # -- sections ----------------------------------------------------------------
 
@@ -532,11 +527,6 @@ class _ScenarioReader(Reader):
         data = self.table(
             value, "metrics", (), ("thresholds", "default_threshold", "short_abandon", "formula")
         )
-        thresholds = self.table(
-            data.get("thresholds", {}),
-            "metrics.thresholds",
-            optional=list(data.get("thresholds", {})),
-        )
         formula = self.text(data.get("formula", "offered"), "metrics.formula")
         if formula not in _FORMULAS:
             raise self.fail(
@@ -548,10 +538,7 @@ class _ScenarioReader(Reader):
             "metrics",
             thresholds={
                 **MetricsSettings().thresholds,
-                **{
-                    str(k): self.seconds(v, f"metrics.thresholds.{k}")
-                    for k, v in thresholds.items()
-                },
+                **self.durations(data.get("thresholds", {}), "metrics.thresholds"),
             },
             default_threshold=self.seconds(
                 data.get("default_threshold", 60), "metrics.default_threshold"
@@ -682,12 +669,7 @@ class _ScenarioReader(Reader):
             policies["keep_on_leave"] = self.seconds(data["keep_on_leave"], f"{path}.keep_on_leave")
         if "release_held_after" in data:
             at = f"{path}.release_held_after"
-            release = self.table(
-                data["release_held_after"], at, optional=list(data["release_held_after"])
-            )
-            policies["release_held_after"] = {
-                str(k): self.seconds(v, f"{at}.{k}") for k, v in release.items()
-            }
+            policies["release_held_after"] = self.durations(data["release_held_after"], at)
         return policies
 
     def operators(
@@ -889,6 +871,11 @@ class _ScenarioReader(Reader):
             after=self.distribution(data["after"], f"{path}.after"),
             lasts=self.distribution(data["lasts"], f"{path}.lasts"),
         )
+
+
+def _time_of_day(text: str) -> float:
+    """A CSV time: seconds, or a time of day."""
+    return parse_seconds(text, clock=True)
 
 
 def _join(path: str, key: Any) -> str:
