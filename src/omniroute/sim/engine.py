@@ -185,10 +185,11 @@ class Simulation:
         self.waits = array("d")  # realised waits of the answered
         self.estimates = array("d")  # (estimated, realised) pairs, flattened
         self.queue: list[tuple[float, dict[str, int]]] = []
-        self._operators = {plan.operator.id: plan for plan in scenario.operators}
         self._answers = random.Random(f"{seed}:operators")
-        self._accept = {
-            plan.operator.id: plan.accept.sampler(self._answers) for plan in scenario.operators
+        # operator id → (seconds until they answer an offer, chance they reject it)
+        self._answering = {
+            plan.operator.id: (plan.accept.sampler(self._answers), plan.reject)
+            for plan in scenario.operators
         }
 
     def _push(self, time: float, kind: int, subject: Any, stage: Any = None) -> None:
@@ -380,7 +381,7 @@ class Simulation:
             kind = type(event)
             if kind is Submitted:
                 continue
-            if kind is Assigned:  # the most frequent: the common case inlined
+            if kind is Assigned:
                 call = calls[event.conversation_id]
                 call.stage += 1
                 call.released = False
@@ -395,12 +396,7 @@ class Simulation:
                         self.estimates.append(event.waited)
                     if call.respond is not None and call.respond < call.work:
                         self._push(now + call.respond, RESPOND, call, call.stage)
-                if call.quiet is None:
-                    heapq.heappush(
-                        self._heap, (now + call.work, FINISH, next(self._seq), call, call.stage)
-                    )
-                else:
-                    self._schedule_work(call, now)
+                self._schedule_work(call, now)
             elif kind is Finished:
                 del calls[event.conversation_id]
                 if self._leaving:
@@ -443,11 +439,9 @@ class Simulation:
             self._push(now + max(call.work, 0.0), FINISH, call, call.stage)
 
     def _answer_offer(self, call: _Call, operator_id: str, now: float) -> None:
-        plan = self._operators.get(operator_id)
-        if plan is None:
-            return
-        kind = REJECT if plan.reject and self._answers.random() < plan.reject else ACCEPT
-        self._push(now + self._accept[operator_id](), kind, call, operator_id)
+        delay, reject = self._answering[operator_id]
+        kind = REJECT if reject and self._answers.random() < reject else ACCEPT
+        self._push(now + delay(), kind, call, operator_id)
 
     def _maybe_leave(self, operator_id: str) -> None:
         if operator_id in self._leaving and self.router.operator(operator_id).active == 0:
