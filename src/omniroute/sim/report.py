@@ -5,11 +5,10 @@ with its confidence interval when there are two runs or more (``81.2% ±1.3``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from omniroute.report import MISSING, _clock, _table, _threshold, duration
+from omniroute.report import MISSING, _clock, _percent, _table, _threshold, duration
 from omniroute.sim.results import Results
 
 __all__ = ["render"]
@@ -37,10 +36,6 @@ def _with_ci(
     if runs < 2 or figure["n"] < 2:
         return show(mean)
     return f"{show(mean)} ±{(half or show)(figure['high'] - mean).lstrip('+')}"
-
-
-def _percent(share: float) -> str:
-    return f"{share:.1%}"
 
 
 def _points(share: float) -> str:
@@ -109,12 +104,10 @@ def render(results: Results) -> str:
     replications = f"{runs} replication{'s' if runs != 1 else ''}, seed {results.seed}"
     if runs > 1:
         replications += f", {results.confidence:.0%} confidence intervals"
-    # Statistics count whole intervals: from the first one after the warm-up.
-    counted = math.ceil((scenario.start + scenario.warmup) / scenario.interval) * scenario.interval
     lines = [
         f"{scenario.name} — {replications}",
         f"{_clock(scenario.start)} to {_clock(scenario.end)}"
-        + (f", statistics from {_clock(counted)}" if scenario.warmup else "")
+        + (f", statistics from {_clock(scenario.counted_from)}" if scenario.warmup else "")
         + f"; intervals of {duration(scenario.interval)}; "
         f"{_count(summary['customers'])} customers",
         "",

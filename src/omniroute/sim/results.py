@@ -79,7 +79,7 @@ class Run:
         scenario, router = simulation.scenario, simulation.router
         metrics = router.metrics
         now = simulation.end
-        since = scenario.start + scenario.warmup if scenario.warmup else None
+        since = scenario.counted_from if scenario.warmup else None
         channels = metrics.channels(since)
         groups = sorted({plan.id for plan in scenario.groups})
         return cls(

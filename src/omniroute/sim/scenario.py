@@ -172,6 +172,12 @@ class Scenario:
     def duration(self) -> float:
         return self.end - self.start
 
+    @property
+    def counted_from(self) -> float:
+        """When the statistics start: the first report interval (aligned to
+        multiples of its length) that starts at or after the warm-up's end."""
+        return math.ceil((self.start + self.warmup) / self.interval) * self.interval
+
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         """Read a TOML scenario file; CSV files it names are relative to it."""
