@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from omniroute import Capacity, Conversation, Event, Group, Operator, Router, Status
+from omniroute.seam import core_of
 from omniroute.strategies import Strategy
 from omniroute.testing import FakeClock
 
@@ -23,7 +24,7 @@ def fingerprint(router: Router) -> Any:
         s: Any = group.strategy
         if hasattr(s, "_views"):
             views.append({r: view.ranks() for r, view in s._views.items()})
-    return router.snapshot(), views, router._room.version
+    return router.snapshot(), views, core_of(router).room.version
 
 
 def team(

@@ -40,6 +40,7 @@ from omniroute import (
     Visit,
     WaitEstimates,
 )
+from omniroute.seam import core_of
 from omniroute.testing import FakeClock, check_invariants
 from tests.helpers import chat, fingerprint, kinds
 
@@ -259,10 +260,10 @@ class TestHistory:
         clock.advance(99)
         router.tick()
         # The store's size, seen without reading (reads and snapshots expire too).
-        assert len(router._history) == 1  # type: ignore[arg-type]
+        assert len(core_of(router).history) == 1  # type: ignore[arg-type]
         clock.advance(1)  # 100 s after it ended
         assert router.tick() == []
-        assert len(router._history) == 0  # type: ignore[arg-type]
+        assert len(core_of(router).history) == 0  # type: ignore[arg-type]
         assert router.history("u") == []
         check_invariants(router)
 
@@ -287,9 +288,9 @@ class TestHistory:
         router.finish("c1")
         clock.advance(150)
         router.submit(chat("other", customer_id="v"))  # the Router reads its clock; no tick
-        assert len(router._history) == 2  # type: ignore[arg-type]
+        assert len(core_of(router).history) == 2  # type: ignore[arg-type]
         assert router.history("u") == []
-        assert len(router._history) == 1  # type: ignore[arg-type]
+        assert len(core_of(router).history) == 1  # type: ignore[arg-type]
         assert [v.conversation_id for v in router.history("v")] == ["other"]
         check_invariants(router)
 

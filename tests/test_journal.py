@@ -36,6 +36,7 @@ from omniroute import (
 )
 from omniroute.events import EVENT_TYPES
 from omniroute.journal import CALLS
+from omniroute.seam import core_of
 from omniroute.strategies import RoundRobin
 from omniroute.testing import FakeClock, check_invariants
 from tests.helpers import chat
@@ -48,7 +49,7 @@ def recorded(clock: FakeClock) -> tuple[Router, str, list[dict[str, Any]]]:
     router = busy_router(clock)
     snapshot = json.dumps(router.snapshot())
     journal: list[Event] = []
-    router._on_event = journal.append
+    core_of(router).on_event = journal.append
     clock.advance(1)
     router.submit(chat("n1", group="sales"))
     router.set_status("dan", Status.ONLINE)
@@ -315,6 +316,6 @@ def test_a_recorded_tick_that_finds_nothing_due_is_refused() -> None:
     router = Router(clock=clock)
     router.add_group(Group("g"))
     snapshot = router.snapshot()
-    forged = Ticked(seq=router._event_seq + 1, time=1.0)
+    forged = Ticked(seq=core_of(router).event_seq + 1, time=1.0)
     with pytest.raises(JournalError, match="replay gives no events"):
         Router.replay(snapshot, [forged], clock=clock)

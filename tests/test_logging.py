@@ -8,6 +8,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from omniroute import Router
+from omniroute.seam import core_of
 from tests.helpers import FakeClock, chat, team
 
 
@@ -43,7 +44,7 @@ def test_decisions_are_logged_with_ids_when_configured() -> None:
 def test_a_host_logger_can_be_passed() -> None:
     with capture_logs() as logs:
         router = Router(clock=FakeClock(), logger=structlog.get_logger().bind(app="desk"))
-        router._log.info("hello")
+        core_of(router).log.info("hello")
     assert logs == [{"event": "hello", "app": "desk", "log_level": "info"}]
 
 

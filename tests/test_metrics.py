@@ -43,6 +43,7 @@ from omniroute import (
     UnknownConversation,
     ValidationError,
 )
+from omniroute.seam import core_of
 from omniroute.testing import FakeClock, RouterStateMachine, check_invariants
 
 # -- helpers ----------------------------------------------------------------------
@@ -1574,9 +1575,9 @@ class TestSettingsRefused:
         )
         unchanged(
             router,
-            lambda: router.configure(metrics=None),  # type: ignore[arg-type]
+            lambda: router.configure(metrics=60),  # type: ignore[arg-type]
             ValidationError,
-            "metrics must be MetricsSettings, got None",
+            "metrics must be MetricsSettings or None, got 60",
         )
 
     def test_bad_metrics_in_a_snapshot_name_the_field(self) -> None:
@@ -1724,7 +1725,7 @@ class TestPersistence:
         router = busy(clock)
         snapshot = json.dumps(router.snapshot())
         journal: list[Event] = []
-        router._on_event = journal.append
+        core_of(router).on_event = journal.append
         clock.advance(100)
         router.submit(chat("n1", group="front"))
         router.set_status("bob", Status.OFFLINE)
@@ -1776,7 +1777,7 @@ class TestPersistence:
         clock = FakeClock()
         router = build(clock, Group("g"))
         journal: list[Event] = []
-        router._on_event = journal.append
+        core_of(router).on_event = journal.append
         router.submit(voice("c1"))
         own = Metrics(start=0.0, clock=lambda: 30.0)
         own.observe(*journal)

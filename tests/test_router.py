@@ -25,6 +25,7 @@ from omniroute import (
     Status,
     StatusChanged,
 )
+from omniroute.seam import core_of
 from omniroute.strategies import LongestIdle, RoundRobin
 from omniroute.testing import check_invariants
 from tests.helpers import FakeClock, chat, kinds, team
@@ -292,9 +293,9 @@ class TestStatus:
 
     def test_setting_the_same_status_does_nothing(self) -> None:
         router = team(operators=1)
-        seq = router._event_seq
+        seq = core_of(router).event_seq
         assert router.set_status("o0", Status.ONLINE) == []
-        assert router._event_seq == seq
+        assert core_of(router).event_seq == seq
 
     def test_unknown_status_is_refused(self) -> None:
         router = team(operators=1)

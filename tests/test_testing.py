@@ -25,6 +25,7 @@ from omniroute import (
     Router,
     Status,
 )
+from omniroute.seam import core_of
 from omniroute.testing import (
     FakeClock,
     RouterConfig,
@@ -83,7 +84,7 @@ class TestCheckInvariants:
     def test_names_an_operator_over_its_limit(self) -> None:
         router = team(operators=1)
         router.submit(chat("c1"))
-        router._operators["o0"].capacity = Capacity(total=1, per_channel={"chat": 0})
+        core_of(router).operators["o0"].capacity = Capacity(total=1, per_channel={"chat": 0})
         with pytest.raises(AssertionError, match="operator 'o0' is over a limit"):
             check_invariants(router)
 
@@ -91,9 +92,9 @@ class TestCheckInvariants:
         router = team(operators=1)
         router.set_status("o0", Status.AWAY)
         router.submit(chat("c1"))
-        op = router._operators["o0"]
+        op = core_of(router).operators["o0"]
         op.status = Status.ONLINE  # behind the Router's back: nothing assigned
-        router._reindex(op)
+        core_of(router).reindex(op)
         with pytest.raises(AssertionError, match="not work-conserving: operator 'o0'"):
             check_invariants(router)
 

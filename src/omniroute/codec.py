@@ -43,7 +43,8 @@ class RouterConfig:
     history: HistoryLimits | None = attrs.field(factory=HistoryLimits)
     position_updates: PositionUpdates | None = None
     wait_estimates: WaitEstimates = attrs.field(factory=WaitEstimates)
-    metrics: MetricsSettings = attrs.field(factory=MetricsSettings)
+    metrics: MetricsSettings | None = attrs.field(factory=MetricsSettings)
+    """None: the Router keeps no statistics (and its calls cost less)."""
 
 
 def encode_capacity(capacity: Capacity) -> dict[str, Any]:
@@ -151,7 +152,7 @@ def encode_config(config: RouterConfig) -> dict[str, Any]:
             "handle_time": estimates.handle_time,
             "smoothing": estimates.smoothing,
         },
-        "metrics": encode_metrics_settings(config.metrics),
+        "metrics": None if config.metrics is None else encode_metrics_settings(config.metrics),
     }
 
 
@@ -374,7 +375,7 @@ class Decoder(Reader):
             history=history,
             position_updates=updates,
             wait_estimates=estimates,
-            metrics=self.metrics(data["metrics"], f"{path}.metrics"),
+            metrics=self.optional(self.metrics, data["metrics"], f"{path}.metrics"),
         )
 
     def metrics(self, value: Any, path: str) -> MetricsSettings:

@@ -23,6 +23,7 @@ __all__ = [
     "ScenarioError",
     "SnapshotError",
     "StaffingError",
+    "StatisticsOff",
     "UnknownConversation",
     "UnknownGroup",
     "UnknownId",
@@ -118,6 +119,11 @@ class ScenarioError(ValidationError):
     """A simulation scenario cannot be run: a missing or unknown key, a negative
     rate, an operator in a group that does not exist… The message names the file
     (if any), the key's path (``arrivals[2].per_hour``) and the problem."""
+
+
+class StatisticsOff(OmnirouteError, LookupError):
+    """The Router keeps no statistics (``configure(metrics=None)``), so there are
+    none to read."""
 
 
 class NoRoute(OmnirouteError, LookupError):

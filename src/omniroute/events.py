@@ -1,6 +1,6 @@
 """What happened: the events every mutating Router call returns.
 
-Events are frozen, keyword-only value objects. ``seq`` numbers them in the order the
+Events are immutable, keyword-only value objects (tuples underneath, for speed). ``seq`` numbers them in the order the
 Router produced them (one counter per Router, never reused, carried over by snapshots);
 ``time`` is the Router's clock when it happened. Waiting and handling times are in the
 clock's seconds.
@@ -14,10 +14,9 @@ events into JSON-ready data and back.
 
 from __future__ import annotations
 
+from collections import _tuplegetter  # type: ignore[attr-defined]
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-import attrs
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, dataclass_transform
 
 from omniroute.codec import DEFAULT_SETTINGS, Decoder, encode_conversation, encode_operator
 from omniroute.errors import JournalError
@@ -60,9 +59,85 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
-class Event:
-    """Fields every event has."""
+class _EventType(type):
+    """Makes event classes: immutable tuples with named, typed fields.
+
+    Each field annotated in a class body (``ClassVar`` ones aside) becomes a
+    read-only property over one place of the tuple, after the fields of the base
+    classes; a default in the class body becomes the default of the keyword-only
+    constructor. Events are built on every routing decision, so they are tuples
+    (``tuple.__new__`` in C, no per-field ``__setattr__``): ``benchmarks/bench_events.py``
+    measures this against attrs and slotted classes.
+    """
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _EventType:
+        inherited: tuple[str, ...] = ()
+        defaults: dict[str, Any] = {}
+        for base in bases:
+            inherited = getattr(base, "_fields", inherited)
+            defaults.update(getattr(base, "_defaults", {}))
+        own = [
+            field
+            for field, annotation in namespace.get("__annotations__", {}).items()
+            if not str(annotation).startswith(("ClassVar", "typing.ClassVar"))
+        ]
+        for field in own:
+            if field in namespace:
+                defaults[field] = namespace.pop(field)
+        fields = (*inherited, *own)
+        namespace["__slots__"] = ()
+        namespace["_fields"] = fields
+        namespace["_defaults"] = defaults
+        namespace["__match_args__"] = fields
+        cls = super().__new__(mcs, name, bases, namespace)
+        for index, field in enumerate(fields):
+            if field in own:
+                setattr(cls, field, _tuplegetter(index, f"{name}.{field}"))
+        cls.__new__ = staticmethod(_constructor(cls, fields, defaults))  # type: ignore[assignment]
+        return cls
+
+
+def _constructor(cls: type, fields: tuple[str, ...], defaults: dict[str, Any]) -> Any:
+    """A ``__new__`` with one keyword-only argument per field, like attrs writes."""
+    params = ", ".join(f"{f}=_defaults[{f!r}]" if f in defaults else f for f in fields)
+    values = "".join(f"{f}, " for f in fields)
+    source = (
+        f"def __new__(cls, *, {params}):\n"
+        f"    return _new(cls, ({values}))\n"
+    )
+    scope: dict[str, Any] = {"_new": tuple.__new__, "_defaults": defaults}
+    exec(source, scope)  # noqa: S102 - generated from field names, as attrs does
+    new = scope["__new__"]
+    new.__qualname__ = f"{cls.__qualname__}.__new__"
+    return new
+
+
+def _rebuild(kind: type[Event], values: tuple[Any, ...]) -> Event:
+    """Unpickle an event (``__reduce__``)."""
+    return build(kind, values)
+
+
+_E = TypeVar("_E", bound="Event")
+
+if TYPE_CHECKING:
+    _Storage = object
+
+    def build(kind: type[_E], values: tuple[Any, ...]) -> _E:
+        """An event of ``kind`` from its field values in order, without checks:
+        the Router's fast way to make the events of a routing decision."""
+        ...
+else:
+    _Storage = tuple
+    build = tuple.__new__
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+class Event(_Storage, metaclass=_EventType):
+    """Fields every event has.
+
+    Events are immutable and compare equal when they are of the same type with equal
+    fields. Build one with keywords: ``Ticked(seq=1, time=0.0)``.
+    """
 
     seq: int
     time: float
@@ -70,11 +145,42 @@ class Event:
     starts_call: ClassVar[bool] = False
     """Whether this kind of event is the first of the call that caused it."""
 
+    _fields: ClassVar[tuple[str, ...]]
+    _defaults: ClassVar[dict[str, Any]]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            # Not NotImplemented for tuples: a plain tuple would then compare its items.
+            return False if isinstance(other, tuple) else NotImplemented
+        return _tuple_eq(self, other)  # type: ignore[no-any-return]
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return True if isinstance(other, tuple) else NotImplemented
+        return _tuple_ne(self, other)  # type: ignore[no-any-return]
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, _tuple_hash(self)))
+
+    def __lt__(self, other: object) -> bool:
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __repr__(self) -> str:
+        values = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(self._fields, _tuple_iter(self), strict=True)
+        )
+        return f"{self.__class__.__name__}({values})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.__class__, tuple(_tuple_iter(self))))
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data: ``{"type": "Assigned", "seq": 7, ...}``."""
         data: dict[str, Any] = {"type": type(self).__name__}
-        for field in attrs.fields(type(self)):
-            value = getattr(self, field.name)
+        for name, value in zip(self._fields, _tuple_iter(self), strict=True):
             if isinstance(value, Operator):
                 value = encode_operator(value)
             elif isinstance(value, Conversation):
@@ -83,7 +189,7 @@ class Event:
                 value = value.value
             elif isinstance(value, Rules):
                 value = encode_rules(value)
-            data[field.name] = value
+            data[name] = value
         return data
 
     @staticmethod
@@ -100,7 +206,7 @@ class Event:
                 f"seq {data.get('seq')!r}.type",
                 f"unknown event type {data.get('type')!r}; known: {sorted(EVENT_TYPES)}",
             )
-        names = tuple(field.name for field in attrs.fields(kind))
+        names = kind._fields
         path = f"{kind.__name__} seq {data.get('seq')!r}"
         defaults = {name: _FIELD_DEFAULTS[name] for name in names if name in _FIELD_DEFAULTS}
         record = decoder.record(data, path, ("type", *names), defaults)
@@ -112,7 +218,12 @@ class Event:
         return kind(**fields)
 
 
-@attrs.frozen(kw_only=True)
+_tuple_eq = tuple.__eq__
+_tuple_ne = tuple.__ne__
+_tuple_hash = tuple.__hash__
+_tuple_iter = tuple.__iter__
+
+
 class ConversationEvent(Event):
     """Fields every event about one conversation has."""
 
@@ -121,7 +232,6 @@ class ConversationEvent(Event):
     channel: str
 
 
-@attrs.frozen(kw_only=True)
 class Submitted(ConversationEvent):
     """The host submitted ``conversation``; ``Queued`` or ``Assigned`` follows."""
 
@@ -129,7 +239,6 @@ class Submitted(ConversationEvent):
     conversation: Conversation
 
 
-@attrs.frozen(kw_only=True)
 class Queued(ConversationEvent):
     """A conversation found nobody free and waits at ``position`` (1-based).
 
@@ -144,7 +253,6 @@ class Queued(ConversationEvent):
     estimated_wait: float | None = None
 
 
-@attrs.frozen(kw_only=True)
 class Assigned(ConversationEvent):
     """A conversation was given to an operator after waiting ``waited`` seconds."""
 
@@ -152,7 +260,6 @@ class Assigned(ConversationEvent):
     waited: float
 
 
-@attrs.frozen(kw_only=True)
 class Requeued(ConversationEvent):
     """An operator went OFFLINE or was removed; their conversation waits again.
 
@@ -165,7 +272,6 @@ class Requeued(ConversationEvent):
     waited: float
 
 
-@attrs.frozen(kw_only=True)
 class Relaxed(ConversationEvent):
     """A waiting conversation reached relaxation ``step`` (1-based): it now
     requires only ``requires``."""
@@ -174,7 +280,6 @@ class Relaxed(ConversationEvent):
     step: int
 
 
-@attrs.frozen(kw_only=True)
 class Escalated(ConversationEvent):
     """A waiting conversation overflowed from ``from_group`` to ``group``.
 
@@ -187,7 +292,6 @@ class Escalated(ConversationEvent):
     position: int
 
 
-@attrs.frozen(kw_only=True)
 class Offered(ConversationEvent):
     """The conversation was offered to an operator, who holds a slot for it until
     they accept, reject, or the offer expires or is rescinded."""
@@ -196,7 +300,6 @@ class Offered(ConversationEvent):
     waited: float
 
 
-@attrs.frozen(kw_only=True)
 class OfferAccepted(ConversationEvent):
     """The operator accepted the offer; ``Assigned`` follows."""
 
@@ -205,7 +308,6 @@ class OfferAccepted(ConversationEvent):
     operator_id: str
 
 
-@attrs.frozen(kw_only=True)
 class OfferRejected(ConversationEvent):
     """The operator rejected the offer; the conversation goes to someone else."""
 
@@ -214,14 +316,12 @@ class OfferRejected(ConversationEvent):
     operator_id: str
 
 
-@attrs.frozen(kw_only=True)
 class OfferExpired(ConversationEvent):
     """The operator let the offer time out; the conversation goes to someone else."""
 
     operator_id: str
 
 
-@attrs.frozen(kw_only=True)
 class OfferRescinded(ConversationEvent):
     """The Router withdrew an offer: ``reason`` is ``"accepted_by_other"``,
     ``"abandoned"`` or ``"operator_left"``."""
@@ -230,7 +330,6 @@ class OfferRescinded(ConversationEvent):
     reason: str
 
 
-@attrs.frozen(kw_only=True)
 class HandedOff(ConversationEvent):
     """A bot (``operator_id``) handed the conversation from ``from_group`` to people in
     ``group``; its waiting time for them starts now. ``requires`` and ``priority``
@@ -245,7 +344,6 @@ class HandedOff(ConversationEvent):
     priority: int | None
 
 
-@attrs.frozen(kw_only=True)
 class Transferred(ConversationEvent):
     """The operator holding the conversation (``operator_id``) transferred it: to
     operator ``to_operator``, to group ``to_group``, or to that operator in that
@@ -264,7 +362,6 @@ class Transferred(ConversationEvent):
     priority: int | None
 
 
-@attrs.frozen(kw_only=True)
 class AffinityFallback(ConversationEvent):
     """The conversation stops waiting for operator ``operator_id`` alone: anyone
     eligible may now take it. ``reason``: ``"timeout"`` (they did not free up in
@@ -280,7 +377,6 @@ class AffinityFallback(ConversationEvent):
     position: int | None
 
 
-@attrs.frozen(kw_only=True)
 class Held(ConversationEvent):
     """The operator (``operator_id``) is waiting on the customer's reply. The
     conversation keeps its slot until ``Released`` or ``Resumed``."""
@@ -290,7 +386,6 @@ class Held(ConversationEvent):
     operator_id: str
 
 
-@attrs.frozen(kw_only=True)
 class Released(ConversationEvent):
     """A held conversation freed its operator's slot: ``reason`` is ``"grace"``
     (its group's ``release_held_after`` passed) or ``"operator_left"``."""
@@ -299,7 +394,6 @@ class Released(ConversationEvent):
     reason: str
 
 
-@attrs.frozen(kw_only=True)
 class Resumed(ConversationEvent):
     """The customer wrote again after ``held`` seconds on hold. If the operator
     (``operator_id``) kept the slot, the conversation is theirs again at once;
@@ -312,7 +406,6 @@ class Resumed(ConversationEvent):
     held: float
 
 
-@attrs.frozen(kw_only=True)
 class Responded(ConversationEvent):
     """The operator (``operator_id``) replied to the customer for the first time in
     this contact: :meth:`~omniroute.Router.responded`. The statistics count the
@@ -323,7 +416,6 @@ class Responded(ConversationEvent):
     operator_id: str
 
 
-@attrs.frozen(kw_only=True)
 class PositionChanged(ConversationEvent):
     """A waiting conversation moved up from ``previous_position`` to ``position``, with a
     new ``estimated_wait`` (None: no estimate). Emitted only when the Router is
@@ -334,7 +426,6 @@ class PositionChanged(ConversationEvent):
     estimated_wait: float | None
 
 
-@attrs.frozen(kw_only=True)
 class Finished(ConversationEvent):
     """The operator finished a conversation after handling it ``handle_time`` seconds."""
 
@@ -344,7 +435,6 @@ class Finished(ConversationEvent):
     handle_time: float
 
 
-@attrs.frozen(kw_only=True)
 class Abandoned(ConversationEvent):
     """The customer left while waiting, after ``waited`` seconds."""
 
@@ -353,7 +443,6 @@ class Abandoned(ConversationEvent):
     waited: float
 
 
-@attrs.frozen(kw_only=True)
 class StatusChanged(Event):
     """An operator's status changed from ``previous`` to ``status``."""
 
@@ -364,7 +453,6 @@ class StatusChanged(Event):
     status: Status
 
 
-@attrs.frozen(kw_only=True)
 class OperatorAdded(Event):
     """An operator joined the Router (OFFLINE until told otherwise)."""
 
@@ -373,7 +461,6 @@ class OperatorAdded(Event):
     operator: Operator
 
 
-@attrs.frozen(kw_only=True)
 class OperatorUpdated(Event):
     """An operator's groups, skills or capacity were replaced."""
 
@@ -382,7 +469,6 @@ class OperatorUpdated(Event):
     operator: Operator
 
 
-@attrs.frozen(kw_only=True)
 class OperatorRemoved(Event):
     """An operator left the Router; ``Requeued`` follows for what they held."""
 
@@ -391,7 +477,6 @@ class OperatorRemoved(Event):
     operator_id: str
 
 
-@attrs.frozen(kw_only=True)
 class GroupAdded(Event):
     """A group was added, with the name of its strategy and its policies as plain
     data (``discipline``, ``aging``, ``overflow``, ``offers``, ``keep_on_leave``)."""
@@ -403,7 +488,6 @@ class GroupAdded(Event):
     settings: Mapping[str, Any]
 
 
-@attrs.frozen(kw_only=True)
 class RulesChanged(Event):
     """The group selection rules were replaced (None: removed)."""
 
@@ -412,7 +496,6 @@ class RulesChanged(Event):
     rules: Rules | None
 
 
-@attrs.frozen(kw_only=True)
 class Configured(Event):
     """:meth:`~omniroute.Router.configure` set the Router-wide settings, given here
     in full as plain data (``history``, ``position_updates``, ``wait_estimates``)."""
@@ -422,14 +505,12 @@ class Configured(Event):
     config: Mapping[str, Any]
 
 
-@attrs.frozen(kw_only=True)
 class Ticked(Event):
     """:meth:`~omniroute.Router.tick` found timers due; their events follow."""
 
     starts_call: ClassVar[bool] = True
 
 
-@attrs.frozen(kw_only=True)
 class GroupRemoved(Event):
     """A group was removed."""
 

@@ -6,16 +6,12 @@ raise ``AssertionError`` naming what broke, even under ``python -O``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from omniroute.core import Core
 from omniroute.lifecycle import ConversationState
-from omniroute.metrics import COUNTS, slots
+from omniroute.metrics import COUNTS, Metrics, slots
 from omniroute.model import Status
-from omniroute.skills import meets
+from omniroute.seam import Hosting, core_of
 from omniroute.strategies._ranked import RankedStrategy
-
-if TYPE_CHECKING:
-    from omniroute.router import Router
 
 __all__ = ["check_invariants", "metrics_problems"]
 
@@ -25,7 +21,7 @@ def _require(condition: object, message: str) -> None:
         raise AssertionError(message)
 
 
-def check_invariants(router: Router) -> None:
+def check_invariants(router: Hosting) -> None:
     """Check that ``router`` is consistent and has kept every promise:
 
     * every live conversation is in exactly one place: waiting in the line of its
@@ -45,13 +41,21 @@ def check_invariants(router: Router) -> None:
 
     Raises ``AssertionError`` naming the broken invariant. Cost ``O(n l + q log q)``.
     """
-    router._room._check()
+    check_core(core_of(router))
+
+
+def check_core(core: Core) -> None:
+    """:func:`check_invariants` of a core itself."""
+    core.room._check()
+    for line in core.room.lines():
+        for key in line.keys():
+            _require(key[-1].key is key and key[-1].line is line, f"{key[-1].id!r} is misfiled")
     queued, offered = ConversationState.QUEUED, ConversationState.OFFERED
     held_states = (ConversationState.ASSIGNED, ConversationState.HELD)
     released = ConversationState.RELEASED
-    live_in_group = dict.fromkeys(router._groups, 0)
-    held: dict[str, list[str]] = {op_id: [] for op_id in router._operators}
-    for ticket in router._tickets.values():
+    live_in_group = dict.fromkeys(core.desks, 0)
+    held: dict[str, list[str]] = {op_id: [] for op_id in core.operators}
+    for ticket in core.tickets.values():
         for group_id in ticket.groups:
             live_in_group[group_id] += 1
         _require(ticket.group == ticket.groups[-1], f"{ticket.id!r} waits in the wrong group")
@@ -65,7 +69,7 @@ def check_invariants(router: Router) -> None:
             _require(ticket.operator is None, f"{ticket.id!r} waits but has an operator")
             _require(not ticket.offers, f"{ticket.id!r} waits but is offered")
             line = ticket.line
-            _require(line.position(ticket) >= 1, f"{ticket.id!r} waits in no line")
+            _require(line.position(ticket.key) >= 1, f"{ticket.id!r} waits in no line")
             target = ticket.reserved_for
             if target is None:
                 _require(
@@ -80,17 +84,16 @@ def check_invariants(router: Router) -> None:
                     f"{ticket.id!r} waits for {target.id!r} in the wrong line",
                 )
                 _require(
-                    router._operators.get(target.id) is target
+                    core.operators.get(target.id) is target
                     and target.status is not Status.OFFLINE
-                    and router._via(ticket.groups, target) is not None
-                    and meets(target.operator.skills, ticket.requirement),
+                    and target.serves(ticket.groups, ticket.requirement) is not None,
                     f"{ticket.id!r} waits for {target.id!r}, who may not take it",
                 )
-            overflow = router._groups[ticket.group].overflow
+            overflow = core.desks[ticket.group].overflow
             _require(
                 overflow is None
                 or not overflow.when_nobody_online
-                or router._online[ticket.group] > 0,
+                or core.desks[ticket.group].online > 0,
                 f"{ticket.id!r} waits in group {ticket.group!r}, where nobody is ONLINE, "
                 "instead of overflowing",
             )
@@ -98,7 +101,7 @@ def check_invariants(router: Router) -> None:
             _require(ticket.operator is None and ticket.offers, f"{ticket.id!r} offered to nobody")
             for op_id, offered_to in ticket.offers.items():
                 _require(
-                    router._operators.get(op_id) is offered_to,
+                    core.operators.get(op_id) is offered_to,
                     f"{ticket.id!r} offered to a stranger",
                 )
                 held[op_id].append(ticket.id)
@@ -115,21 +118,24 @@ def check_invariants(router: Router) -> None:
             )
             op = ticket.operator
             _require(
-                op is not None and router._operators.get(op.id) is op and not ticket.offers,
+                op is not None and core.operators.get(op.id) is op and not ticket.offers,
                 f"{ticket.id!r} is assigned to an operator the Router does not know",
             )
             assert op is not None
             held[op.id].append(ticket.id)
-    _require(live_in_group == router._live_in_group, "live conversations per group miscounted")
-    released_in_group = dict.fromkeys(router._groups, 0)
-    for ticket in router._tickets.values():
+    desks = core.desks
+    counted = {group_id: desk.live for group_id, desk in desks.items()}
+    _require(live_in_group == counted, "live conversations per group miscounted")
+    released_in_group = dict.fromkeys(desks, 0)
+    for ticket in core.tickets.values():
         if ticket.state is released:
             released_in_group[ticket.group] += 1
-    _require(released_in_group == router._released, "released conversations miscounted")
-    waiting = sum(t.state is queued for t in router._tickets.values())
-    _require(len(router._room) == waiting, "waiting count differs from the lines")
-    online = dict.fromkeys(router._groups, 0)
-    for op_id, op in router._operators.items():
+    counted = {group_id: desk.released for group_id, desk in desks.items()}
+    _require(released_in_group == counted, "released conversations miscounted")
+    waiting = sum(t.state is queued for t in core.tickets.values())
+    _require(len(core.room) == waiting, "waiting count differs from the lines")
+    online = dict.fromkeys(desks, 0)
+    for op_id, op in core.operators.items():
         if op.status is Status.ONLINE:
             for group_id in op.operator.groups:
                 online[group_id] += 1
@@ -154,20 +160,21 @@ def check_invariants(router: Router) -> None:
                 t.id
                 for t in op.conversations.values()
                 if t.state is not ConversationState.ASSIGNED
-                or not router._groups[t.group].keep_on_leave
+                or not desks[t.group].keep_on_leave
             ]
             _require(not kept, f"operator {op_id!r} is OFFLINE but holds {kept}")
         for group_id in op.operator.groups:
-            _require(op_id in router._members[group_id], f"{op_id!r} missing from {group_id!r}")
+            _require(op_id in desks[group_id].members, f"{op_id!r} missing from {group_id!r}")
         if op.can_receive():
-            for line in router._lines_for(op) + router._room.personal_of(op_id):
+            for line in core.lines_for(op) + core.room.personal_of(op_id):
                 if line and op.fits(line.channel):
                     raise AssertionError(
                         f"not work-conserving: operator {op_id!r} is free while "
                         f"{line.head().id!r} waits in group {line.group!r} on {line.channel!r}"
                     )
-    _require(online == router._online, f"ONLINE operators per group miscounted: {online}")
-    history = router._history
+    counted = {group_id: desk.online for group_id, desk in desks.items()}
+    _require(online == counted, f"ONLINE operators per group miscounted: {online}")
+    history = core.history
     if history is not None:
         history._check()
         limits = history.limits
@@ -175,7 +182,7 @@ def check_invariants(router: Router) -> None:
             limits.max_customers is None or history.customers() <= limits.max_customers,
             "customer history remembers too many customers",
         )
-        for ticket in router._tickets.values():
+        for ticket in core.tickets.values():
             record = ticket.record
             customer = ticket.submitted.customer_id
             _require(
@@ -190,14 +197,14 @@ def check_invariants(router: Router) -> None:
                     and visit.group == ticket.group,
                     f"{ticket.id!r}'s history entry disagrees with it: {visit}",
                 )
-    problems = metrics_problems(router)
+    problems = metrics_problems(core)
     _require(not problems, "; ".join(problems[:3]))
-    for group_id, group in router._groups.items():
+    for group_id, desk in desks.items():
         # The built-in strategies' own indexes; a host strategy's are its own affair.
-        strategy = group.strategy
+        strategy = desk.strategy
         if isinstance(strategy, RankedStrategy):
             strategy._check()
-            free = {o for o in router._members[group_id] if router._operators[o].free}
+            free = {o for o in desk.members if core.operators[o].free}
             _require(
                 len(strategy) == len(free),
                 f"group {group_id!r}: strategy indexes {len(strategy)} operators, "
@@ -205,32 +212,34 @@ def check_invariants(router: Router) -> None:
             )
 
 
-def metrics_problems(router: Router) -> list[str]:
-    """Where the statistics disagree with the Router — the conversations and
+def metrics_problems(core: Core) -> list[str]:
+    """Where the statistics (if kept) disagree with the core — the conversations and
     operators they know, who waits where, who holds what — or with themselves:
     contacts that do not add up."""
-    metrics = router._metrics
-    metrics.flush()
+    metrics = core.books
+    if metrics is None:
+        return []
+    assert isinstance(metrics, Metrics)
     contacts, agents = metrics._contacts, metrics._agents
     problems = []
-    odd = sorted(contacts.keys() ^ router._tickets.keys())
+    odd = sorted(contacts.keys() ^ core.tickets.keys())
     if odd:
         problems.append(f"statistics know the wrong live conversations: {odd[:5]}")
-    odd = sorted(agents.keys() ^ router._operators.keys())
+    odd = sorted(agents.keys() ^ core.operators.keys())
     if odd:
         problems.append(f"statistics know the wrong operators: {odd[:5]}")
     if problems:
         return problems
     waiting_states = (ConversationState.QUEUED, ConversationState.OFFERED)
     slot_states = (ConversationState.ASSIGNED, ConversationState.HELD)
-    for cid, ticket in router._tickets.items():
+    for cid, ticket in core.tickets.items():
         contact = contacts[cid]
         in_slot = ticket.state in slot_states
         expected = {
             "channel": ticket.channel,
             "waiting": ticket.state in waiting_states,
             "in a slot": in_slot,
-            "operator": ticket.operator.id if in_slot and ticket.operator else contact.operator,
+            "operator": ticket.operator.id if in_slot and ticket.operator else contact.stat_operator,
             "on hold": ticket.held_at is not None,
             "responded": ticket.responded,
             "offers": set(ticket.offers) if ticket.state is ConversationState.OFFERED else None,
@@ -239,10 +248,12 @@ def metrics_problems(router: Router) -> list[str]:
             "channel": contact.channel,
             "waiting": contact.waiting,
             "in a slot": contact.slot_since is not None,
-            "operator": contact.operator,
+            "operator": contact.stat_operator,
             "on hold": contact.hold_since is not None,
             "responded": contact.responded,
-            "offers": contact.offers or None if ticket.state is ConversationState.OFFERED else None,
+            "offers": contact.stat_offers or None
+            if ticket.state is ConversationState.OFFERED
+            else None,
         }
         if contact.waiting:
             expected["waits in"] = (ticket.group, ticket.channel)
@@ -250,23 +261,22 @@ def metrics_problems(router: Router) -> list[str]:
         if known != expected:
             wrong = sorted(name for name in expected if known[name] != expected[name])
             problems.append(f"statistics disagree on conversation {cid!r}: {wrong}")
-    bots = {op_id for op_id, op in router._operators.items() if op.operator.bot}
-    if bots != metrics._bots & router._operators.keys():
+    bots = {op_id for op_id, op in core.operators.items() if op.operator.bot}
+    if bots != metrics._bots & core.operators.keys():
         problems.append(f"statistics take {sorted(metrics._bots)} for the bots, not {sorted(bots)}")
-    for op_id, op in router._operators.items():
+    for op_id, op in core.operators.items():
         agent = agents[op_id]
         if (agent.status, agent.load, agent.slots) != (op.status, op.n_active, slots(op.capacity)):
             problems.append(
                 f"statistics disagree on operator {op_id!r}: status {agent.status.value}, "
                 f"load {agent.load}, slots {agent.slots}"
             )
-    return problems + _count_problems(router)
+    return problems + _count_problems(metrics)
 
 
-def _count_problems(router: Router) -> list[str]:
+def _count_problems(metrics: Metrics) -> list[str]:
     """Contacts add up in every (group, channel): each offered one was answered,
     abandoned, moved on or still waits; each answered one ended or is still live."""
-    metrics = router._metrics
     problems = []
     totals: dict[tuple[str, str], dict[str, float]] = {}
     for interval in metrics._intervals(since=None):
@@ -278,7 +288,7 @@ def _count_problems(router: Router) -> list[str]:
                 problems.append(f"{key}: {tally.answered} answered, {tally.waits.count} waits")
     live: dict[tuple[str, str], list[int]] = {}
     for contact in metrics._contacts.values():
-        live.setdefault(contact.key, [0, 0])[contact.answered] += 1
+        live.setdefault(contact.count_key, [0, 0])[contact.answered] += 1
     for key in totals.keys() | live.keys():
         t = totals.get(key, dict.fromkeys(COUNTS, 0))
         unanswered, answered = live.get(key, [0, 0])

@@ -14,7 +14,9 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from omniroute import holding, offers, plan, presence, roster, transfers
 from omniroute.codec import Decoder
+from omniroute.core import Core
 from omniroute.errors import JournalError, OmnirouteError
 from omniroute.events import (
     Abandoned,
@@ -39,10 +41,9 @@ from omniroute.events import (
     Transferred,
 )
 from omniroute.model import Group
-from omniroute.snapshot import unknown_strategy
+from omniroute.strategies.base import unknown_strategy
 
 if TYPE_CHECKING:
-    from omniroute.router import Router
     from omniroute.strategies import StrategyFactories
 
 __all__ = ["ScriptedClock", "replay"]
@@ -58,10 +59,10 @@ class ScriptedClock:
         return self.now
 
 
-Call = Callable[["Router", Any, "StrategyFactories"], list[Event]]
+Call = Callable[[Core, Any, "StrategyFactories"], list[Event]]
 
 
-def _add_group(router: Router, event: GroupAdded, factories: StrategyFactories) -> list[Event]:
+def _add_group(core: Core, event: GroupAdded, factories: StrategyFactories) -> list[Event]:
     factory = factories.get(event.strategy)
     if factory is None:
         raise JournalError(
@@ -70,12 +71,13 @@ def _add_group(router: Router, event: GroupAdded, factories: StrategyFactories) 
     policies = Decoder(JournalError, f"event seq {event.seq}").group_policies(
         event.settings, "settings"
     )
-    return router.add_group(Group(event.group, strategy=factory(), **policies))
+    return roster.add_group(core, Group(event.group, strategy=factory(), **policies))
 
 
-def _configure(router: Router, event: Configured, _: StrategyFactories) -> list[Event]:
+def _configure(core: Core, event: Configured, _: StrategyFactories) -> list[Event]:
     config = Decoder(JournalError, f"event seq {event.seq}").config(event.config, "config")
-    return router.configure(
+    return plan.configure(
+        core,
         history=config.history,
         position_updates=config.position_updates,
         wait_estimates=config.wait_estimates,
@@ -83,8 +85,9 @@ def _configure(router: Router, event: Configured, _: StrategyFactories) -> list[
     )
 
 
-def _transfer(router: Router, event: Transferred, _: StrategyFactories) -> list[Event]:
-    return router.transfer(
+def _transfer(core: Core, event: Transferred, _: StrategyFactories) -> list[Event]:
+    return transfers.transfer(
+        core,
         event.conversation_id,
         to_operator=event.to_operator,
         to_group=event.to_group,
@@ -96,26 +99,26 @@ def _transfer(router: Router, event: Transferred, _: StrategyFactories) -> list[
 
 # The call each call-starting event records, re-run with that event's input.
 CALLS: dict[type[Event], Call] = {
-    Submitted: lambda router, e, _: router.submit(e.conversation),
-    Finished: lambda router, e, _: router.finish(e.conversation_id),
-    Abandoned: lambda router, e, _: router.abandon(e.conversation_id),
-    StatusChanged: lambda router, e, _: router.set_status(e.operator_id, e.status),
-    OperatorAdded: lambda router, e, _: router.add_operator(e.operator),
-    OperatorUpdated: lambda router, e, _: router.update_operator(e.operator),
-    OperatorRemoved: lambda router, e, _: router.remove_operator(e.operator_id),
+    Submitted: lambda core, e, _: core.submit(e.conversation, None),
+    Finished: lambda core, e, _: core.finish(e.conversation_id),
+    Abandoned: lambda core, e, _: core.abandon(e.conversation_id),
+    StatusChanged: lambda core, e, _: presence.set_status(core, e.operator_id, e.status),
+    OperatorAdded: lambda core, e, _: roster.add_operator(core, e.operator),
+    OperatorUpdated: lambda core, e, _: roster.update_operator(core, e.operator),
+    OperatorRemoved: lambda core, e, _: roster.remove_operator(core, e.operator_id),
     GroupAdded: _add_group,
-    GroupRemoved: lambda router, e, _: router.remove_group(e.group),
-    OfferAccepted: lambda router, e, _: router.accept(e.conversation_id, e.operator_id),
-    OfferRejected: lambda router, e, _: router.reject(e.conversation_id, e.operator_id),
-    HandedOff: lambda router, e, _: router.handoff(
-        e.conversation_id, e.group, reason=e.reason, requires=e.requires, priority=e.priority
+    GroupRemoved: lambda core, e, _: roster.remove_group(core, e.group),
+    OfferAccepted: lambda core, e, _: offers.accept(core, e.conversation_id, e.operator_id),
+    OfferRejected: lambda core, e, _: offers.reject(core, e.conversation_id, e.operator_id),
+    HandedOff: lambda core, e, _: transfers.handoff(
+        core, e.conversation_id, e.group, reason=e.reason, requires=e.requires, priority=e.priority
     ),
-    Ticked: lambda router, e, _: router.tick(),
-    RulesChanged: lambda router, e, _: router.set_rules(e.rules),
+    Ticked: lambda core, e, _: plan.tick(core),
+    RulesChanged: lambda core, e, _: roster.set_rules(core, e.rules),
     Transferred: _transfer,
-    Held: lambda router, e, _: router.hold(e.conversation_id),
-    Resumed: lambda router, e, _: router.resume(e.conversation_id),
-    Responded: lambda router, e, _: router.responded(e.conversation_id),
+    Held: lambda core, e, _: holding.hold(core, e.conversation_id),
+    Resumed: lambda core, e, _: holding.resume(core, e.conversation_id),
+    Responded: lambda core, e, _: holding.respond(core, e.conversation_id),
     Configured: _configure,
 }
 
@@ -134,23 +137,23 @@ def decode(events: Iterable[Event | Mapping[str, Any]]) -> list[Event]:
 
 
 def replay(
-    router: Router,
+    core: Core,
     clock: ScriptedClock,
     events: Iterable[Event | Mapping[str, Any]],
     factories: StrategyFactories,
 ) -> list[Event]:
-    """Re-run on ``router`` (whose clock is ``clock``) the calls the journal records
+    """Re-run on ``core`` (whose clock is ``clock``) the calls the journal records
     after its last event; return the events the journal lacks at its end.
 
     Cost: the cost of those calls, plus decoding.
     """
-    pending = [event for event in decode(events) if event.seq > router._event_seq]
+    pending = [event for event in decode(events) if event.seq > core.event_seq]
     i = 0
     while i < len(pending):
         event = pending[i]
-        if event.seq != router._event_seq + 1:
+        if event.seq != core.event_seq + 1:
             raise JournalError(
-                f"journal skips from seq {router._event_seq} to seq {event.seq}: events are missing"
+                f"journal skips from seq {core.event_seq} to seq {event.seq}: events are missing"
             )
         call = CALLS.get(type(event))
         if call is None:
@@ -160,7 +163,7 @@ def replay(
             )
         clock.now = event.time
         try:
-            produced = call(router, event, factories)
+            produced = call(core, event, factories)
         except OmnirouteError as exc:
             if isinstance(exc, JournalError):
                 raise

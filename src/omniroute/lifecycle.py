@@ -1,8 +1,11 @@
 """The lifecycle of a conversation, in one table.
 
-Every legal move of a live conversation is a row of ``MOVES``; the Router asks
-:func:`require` before it changes anything, so an illegal call fails cleanly.
-Ended conversations (finished, abandoned) leave the Router and are forgotten.
+Every legal move of a live conversation is a row of ``MOVES``, and the table is the
+code that runs: every change of a conversation's state goes through
+:meth:`~omniroute.state.Ticket.move`, which applies the row or raises
+:class:`~omniroute.InvalidTransition`. A call that must fail before it changes
+anything asks :func:`require` first. Ended conversations (finished, abandoned) leave
+the Router and are forgotten.
 
 ::
 
@@ -29,7 +32,7 @@ import enum
 
 from omniroute.errors import InvalidTransition
 
-__all__ = ["MOVES", "ConversationState", "require"]
+__all__ = ["AFTER", "MOVES", "ConversationState", "illegal", "require"]
 
 
 class ConversationState(enum.Enum):
@@ -85,13 +88,24 @@ _HOST_CALLS = {
 }
 
 
+AFTER: dict[str, dict[ConversationState, ConversationState]] = {}
+"""``MOVES`` by action: ``AFTER[action][state]`` is the state after it, one lookup."""
+for (_state, _action), _after in MOVES.items():
+    AFTER.setdefault(_action, {})[_state] = _after
+
+
+def illegal(state: ConversationState, action: str, conversation_id: str) -> InvalidTransition:
+    """The error for ``action`` on a conversation in ``state``, naming what is legal."""
+    legal = [_HOST_CALLS[a] for (s, a) in MOVES if s is state and a in _HOST_CALLS]
+    return InvalidTransition(
+        f"cannot {action} conversation {conversation_id!r}: it is {state.value}; "
+        f"legal now: {', '.join(legal) or 'nothing'}"
+    )
+
+
 def require(state: ConversationState, action: str, conversation_id: str) -> ConversationState:
     """The state after ``action``; raises :class:`InvalidTransition` if it is illegal."""
-    after = MOVES.get((state, action))
+    after = AFTER[action].get(state)
     if after is None:
-        legal = [_HOST_CALLS[a] for (s, a) in MOVES if s is state and a in _HOST_CALLS]
-        raise InvalidTransition(
-            f"cannot {action} conversation {conversation_id!r}: it is {state.value}; "
-            f"legal now: {', '.join(legal) or 'nothing'}"
-        )
+        raise illegal(state, action, conversation_id)
     return after

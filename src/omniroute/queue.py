@@ -16,21 +16,29 @@ it, so it is kept apart from the group's lines the other operators compare.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
 from sortedcontainers import SortedList
 
 from omniroute.skills import Requirement
-from omniroute.state import LineKey, Ticket
 
-__all__ = ["Line", "WaitingRoom"]
+__all__ = ["Line", "LineId", "LineKey", "WaitingRoom"]
 
 # A line's identity: its groups, channel, requirement and (personal lines) operator.
 LineId = tuple[tuple[str, ...], str, Requirement, str | None]
-_NO_LINES: list[Line] = []
+
+T = TypeVar("T")
+LineKey = tuple[int, float, int, T]
+"""How a line orders what waits in it: the group's order (by default higher priority
+first, then earlier waiting start), then submission order; the waiting item (the
+Router's ticket) rides along. The order is unique, so comparison never reaches it."""
+
+_NO_LINES: list[Any] = []
 
 
-class Line:
-    """Conversations with identical eligibility, best first.
+class Line(Generic[T]):
+    """Conversations with identical eligibility, best first. Lines hold the keys of
+    what waits (:data:`LineKey`); the item is the key's last element.
 
     ``push``, ``remove``, ``pop`` and ``position`` cost ``O(log n)``; ``head`` ``O(1)``.
     """
@@ -66,25 +74,24 @@ class Line:
         self.size = 0  # read on every decision: cheaper than len() through SortedList
         # The head's key, kept up to date: operators compare heads on every decision,
         # and indexing a SortedList costs more than keeping it.
-        self.first: LineKey | None = None
+        self.first: LineKey[T] | None = None
         # Conversations that left the line so far, and a heap of (departures, seq,
         # stamp, ticket): when that many have left, the ticket may have moved up
         # enough to be told (PositionUpdates). A departure moves a ticket up one
         # place at most, so none is told late.
         self.departures = 0
-        self.watch: list[tuple[int, int, int, Ticket]] = []
+        self.watch: list[tuple[int, int, int, T]] = []
 
     def __len__(self) -> int:
         return self.size
 
-    def __iter__(self) -> Iterator[Ticket]:
+    def __iter__(self) -> Iterator[T]:
         for entry in self._entries:
             yield entry[-1]
 
-    def add(self, ticket: Ticket) -> int:
-        """Insert ``ticket``; return its 1-based position."""
+    def add(self, key: LineKey[T]) -> int:
+        """Insert the item of ``key``; return its 1-based position."""
         entries = self._entries
-        key = ticket.key
         # Most arrivals join the tail: their place is the length, and skipping
         # positional lookups spares SortedList its positional index on the hot path.
         at_tail = not self.size or entries[-1] < key
@@ -98,47 +105,47 @@ class Line:
             self.first = key
         return int(entries.bisect_left(key)) + 1
 
-    def add_all(self, keys: list[LineKey]) -> None:
+    def add_all(self, keys: list[LineKey[T]]) -> None:
         """Insert many tickets' keys at once."""
         self._entries.update(keys)
         self.size += len(keys)
         self.first = self._entries[0] if self.size else None
 
-    def remove(self, ticket: Ticket) -> None:
-        key = ticket.key
+    def remove(self, key: LineKey[T]) -> None:
         self._entries.remove(key)
         self.size -= 1
         self.departures += 1
         if key is self.first:
             self.first = self._entries[0] if self.size else None
 
-    def pop(self) -> Ticket:
+    def pop(self) -> T:
         entries = self._entries
-        ticket: Ticket = entries.pop(0)[-1]
+        item: T = entries.pop(0)[-1]
         self.size -= 1
         self.departures += 1
         self.first = entries[0] if self.size else None
-        return ticket
+        return item
 
-    def head(self) -> Ticket:
+    def head(self) -> T:
         first = self.first
         assert first is not None, "head() of an empty line"
         return first[-1]
 
-    def position(self, ticket: Ticket) -> int:
-        """1-based place of ``ticket`` in this line."""
-        return int(self._entries.bisect_left(ticket.key)) + 1
+    def position(self, key: LineKey[T]) -> int:
+        """1-based place of the item of ``key`` in this line."""
+        return int(self._entries.bisect_left(key)) + 1
+
+    def keys(self) -> Iterator[LineKey[T]]:
+        """The keys of what waits, best first."""
+        return iter(self._entries)
 
     def _check(self) -> None:
         self._entries._check()
         assert self.size == len(self._entries)
         assert self.first is (self._entries[0] if self.size else None)
-        for entry in self._entries:
-            assert entry[-1].key is entry
-            assert entry[-1].line is self
 
 
-class WaitingRoom:
+class WaitingRoom(Generic[T]):
     """Every line of every group, with counts per group and channel."""
 
     __slots__ = (
@@ -154,19 +161,19 @@ class WaitingRoom:
     )
 
     def __init__(self) -> None:
-        self._lines: dict[LineId, Line] = {}
-        self._by_group: dict[str, list[Line]] = {}
-        self._personal_of: dict[str, list[Line]] = {}  # operator id → personal lines
-        self._personal_by_group: dict[str, list[Line]] = {}
-        # Lines whose watch is due: tickets there may be told they moved up.
-        self.due: list[Line] = []
-        self.ready: list[Ticket] = []  # tickets whose deferred telling is due
+        self._lines: dict[LineId, Line[T]] = {}
+        self._by_group: dict[str, list[Line[T]]] = {}
+        self._personal_of: dict[str, list[Line[T]]] = {}  # operator id → personal lines
+        self._personal_by_group: dict[str, list[Line[T]]] = {}
+        # Lines whose watch is due: what waits there may be told it moved up.
+        self.due: list[Line[T]] = []
+        self.ready: list[T] = []  # waiting items whose deferred telling is due
         self._counts: dict[tuple[str, str], int] = {}
         self._group_counts: dict[str, int] = {}
         # bumped whenever a line appears or disappears, to refresh cached line lists
         self.version = 0
 
-    def find(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> Line | None:
+    def find(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> Line[T] | None:
         """The line for these keys, if it exists."""
         return self._lines.get((groups, channel, requirement, None))
 
@@ -176,7 +183,7 @@ class WaitingRoom:
         channel: str,
         requirement: Requirement,
         operator: str | None = None,
-    ) -> Line:
+    ) -> Line[T]:
         """The line a conversation belongs in, created on first use: the group's
         line, or ``operator``'s personal line if it waits for them alone."""
         key = (groups, channel, requirement, operator)
@@ -194,15 +201,15 @@ class WaitingRoom:
                     self._personal_by_group.setdefault(group, []).append(line)
         return line
 
-    def lines_of(self, group: str) -> list[Line]:
+    def lines_of(self, group: str) -> list[Line[T]]:
         """Every line whose conversations the group's operators may take."""
         return self._by_group.get(group, [])
 
-    def personal_of(self, operator: str) -> list[Line]:
+    def personal_of(self, operator: str) -> list[Line[T]]:
         """The personal lines of conversations waiting for ``operator`` alone."""
         return self._personal_of.get(operator, _NO_LINES)
 
-    def all_lines_of(self, group: str) -> list[Line]:
+    def all_lines_of(self, group: str) -> list[Line[T]]:
         """Every line conversations of the group wait in, personal lines included."""
         return self.lines_of(group) + self._personal_by_group.get(group, _NO_LINES)
 
@@ -214,56 +221,51 @@ class WaitingRoom:
             for group in line.groups:
                 self._personal_by_group[group].remove(line)
 
-    def _forget(self, line: Line) -> None:
+    def _forget(self, line: Line[T]) -> None:
         del self._lines[line.key]
         if line.watch:
             line.watch.clear()
 
-    def _counted(self, line: Line, n: int) -> None:
+    def _counted(self, line: Line[T], n: int) -> None:
         key = (line.group, line.channel)
         self._counts[key] = self._counts.get(key, 0) + n
         self._group_counts[line.group] = self._group_counts.get(line.group, 0) + n
 
-    def push(self, ticket: Ticket) -> int:
-        """Put ``ticket`` in its line; return its 1-based position there."""
-        line = ticket.line
+    def push(self, line: Line[T], key: LineKey[T]) -> int:
+        """Put the item of ``key`` in ``line``; return its 1-based position there."""
         self._counted(line, 1)
-        return line.add(ticket)
+        return line.add(key)
 
-    def push_all(self, tickets: list[Ticket]) -> None:
-        """Put many tickets in their lines at once: one sort per line, not one
-        insertion per ticket."""
-        by_line: dict[int, tuple[Line, list[LineKey]]] = {}
-        for ticket in tickets:
-            line = ticket.line
-            by_line.setdefault(id(line), (line, []))[1].append(ticket.key)
+    def push_all(self, entries: list[tuple[Line[T], LineKey[T]]]) -> None:
+        """Put many items in their lines at once: one sort per line, not one
+        insertion per item."""
+        by_line: dict[int, tuple[Line[T], list[LineKey[T]]]] = {}
+        for line, key in entries:
+            by_line.setdefault(id(line), (line, []))[1].append(key)
         for line, keys in by_line.values():
             line.add_all(keys)
             self._counted(line, len(keys))
 
-    def move(self, ticket: Ticket, line: Line) -> int:
-        """Move a waiting ticket to ``line``, of the same group and channel; return
-        its position there."""
-        old = ticket.line
-        old.remove(ticket)
+    def move(self, old: Line[T], line: Line[T], key: LineKey[T]) -> int:
+        """Move the item of ``key`` from ``old`` to ``line``, of the same group and
+        channel; return its position there."""
+        old.remove(key)
         if old.watch and old.watch[0][0] <= old.departures:
             self.due.append(old)
-        ticket.line = line
-        return line.add(ticket)
+        return line.add(key)
 
-    def remove(self, ticket: Ticket) -> None:
-        line = ticket.line
-        line.remove(ticket)
+    def remove(self, line: Line[T], key: LineKey[T]) -> None:
+        line.remove(key)
         self._counted(line, -1)
         if line.watch and line.watch[0][0] <= line.departures:
             self.due.append(line)
 
-    def pop_head(self, line: Line) -> Ticket:
-        ticket = line.pop()
+    def pop_head(self, line: Line[T]) -> T:
+        item = line.pop()
         self._counted(line, -1)
         if line.watch and line.watch[0][0] <= line.departures:
             self.due.append(line)
-        return ticket
+        return item
 
     def count(self, group: str | None = None, channel: str | None = None) -> int:
         """Waiting conversations, optionally of one group and/or one channel."""
@@ -303,6 +305,10 @@ class WaitingRoom:
 
     def __len__(self) -> int:
         return sum(self._counts.values())
+
+    def lines(self) -> list[Line[T]]:
+        """Every line, personal ones included, in the order they were made."""
+        return list(self._lines.values())
 
     def _check(self) -> None:
         counts: dict[tuple[str, str], int] = {}

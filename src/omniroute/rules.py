@@ -47,7 +47,7 @@ from omniroute.errors import ConfigurationError, NoRoute, UnknownGroup
 if TYPE_CHECKING:
     # Annotations only: the model, the codec and the Router may import this module.
     from omniroute.codec import Decoder
-    from omniroute.model import Conversation
+    from omniroute.conversation import Conversation
 
 __all__ = [
     "Condition",

@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from omniroute import seam
 from omniroute.codec import (
     DEFAULT_SETTINGS,
     Decoder,
@@ -37,17 +38,16 @@ from omniroute.codec import (
 from omniroute.errors import SnapshotError
 from omniroute.estimate import WaitEstimator
 from omniroute.history import History, HistoryLimits
+from omniroute.conversation import Conversation
+from omniroute.core import Core
 from omniroute.invariants import metrics_problems
 from omniroute.lifecycle import ConversationState
-from omniroute.metrics import Metrics, slots
-from omniroute.model import Conversation, Group, Status
+from omniroute.metrics import Metrics
+from omniroute.model import Group, Status
 from omniroute.rules import decode_rules, encode_rules
 from omniroute.state import OperatorState, Ticket
 from omniroute.strategies import BUILT_IN_STRATEGIES, StrategyFactories
-from omniroute.strategies.base import strategy_name
-
-if TYPE_CHECKING:
-    from omniroute.router import Router
+from omniroute.strategies.base import strategy_name, unknown_strategy
 
 __all__ = ["SCHEMA", "VERSION", "factories", "restore", "take"]
 
@@ -59,14 +59,6 @@ VERSION = 4
 def factories(strategies: StrategyFactories | None) -> StrategyFactories:
     """The built-in strategies, plus (and overridden by) the host's."""
     return {**BUILT_IN_STRATEGIES, **(strategies or {})}
-
-
-def unknown_strategy(group_id: str, name: str) -> str:
-    """Why a group's strategy cannot be made, and what to do about it."""
-    return (
-        f"group {group_id!r} uses strategy {name!r}, which is not built in; "
-        f"pass strategies={{{name!r}: factory}}"
-    )
 
 
 _TOP = (
@@ -144,35 +136,31 @@ _STATES = {state.value: state for state in (QUEUED, OFFERED, ASSIGNED, HELD, REL
 _SERVED = (ASSIGNED, HELD, RELEASED)  # the states with an assignment time
 
 
-def take(router: Router) -> dict[str, Any]:
+def take(core: Core) -> dict[str, Any]:
     """The Router's state as plain data. Cost ``O(n + q + h)`` for ``h`` history entries."""
-    history = router._history
+    history = core.history
     if history is not None:
         # What has expired is never seen again: leave it out, whenever tick() ran.
-        history.expire(router._last_time)
+        history.expire(core.last_time)
     groups = []
-    for group in router._groups.values():
-        dump = getattr(group.strategy, "dump_state", None)
+    for desk in core.desks.values():
+        dump = getattr(desk.strategy, "dump_state", None)
         groups.append(
             {
-                "id": group.id,
-                "strategy": strategy_name(group.strategy),
+                "id": desk.id,
+                "strategy": strategy_name(desk.strategy),
                 "strategy_state": dump() if dump is not None else None,
-                "settings": encode_group_settings(group),
+                "settings": encode_group_settings(desk.group),
             }
         )
     return {
         "schema": SCHEMA,
         "version": VERSION,
-        "now": router._last_time,
-        "counters": {
-            "event_seq": router._event_seq,
-            "ticket_seq": router._ticket_seq,
-            "joined": router._joined,
-        },
-        "config": encode_config(router._config),
+        "now": core.last_time,
+        "counters": seam.counters(core),
+        "config": encode_config(core.config),
         "groups": groups,
-        "rules": None if router._rules is None else encode_rules(router._rules),
+        "rules": None if core.rules is None else encode_rules(core.rules),
         "operators": [
             {
                 "operator": encode_operator(op.operator),
@@ -183,39 +171,46 @@ def take(router: Router) -> dict[str, Any]:
                 "conversations": list(op.conversations),
                 "missed": op.missed,
             }
-            for op in router._operators.values()
+            for op in core.operators.values()
         ],
-        "conversations": [
-            {
-                "conversation": encode_conversation(ticket.submitted),
-                "seq": ticket.seq,
-                "state": ticket.state.value,
-                "enqueued_at": ticket.enqueued_at,
-                "assigned_at": ticket.assigned_at,
-                "group": ticket.group,
-                "groups": list(ticket.groups),
-                "step": ticket.step,
-                "entered_at": ticket.entered_at,
-                "offered_at": ticket.offered_at if ticket.state is OFFERED else None,
-                "declined": sorted(ticket.declined),
-                "held_at": ticket.held_at,
-                "held_by": ticket.held_by,
-                "held_for": ticket.held_for,
-                "reserved_for": None if ticket.reserved_for is None else ticket.reserved_for.id,
-                # JSON has no infinity: "as long as they stay" is null.
-                "reserved_until": ticket.reserved_until
-                if ticket.reserved_for is not None and math.isfinite(ticket.reserved_until)
-                else None,
-                "told": ticket.told,
-                "told_at": ticket.told_at,
-                "responded": ticket.responded,
-            }
-            for ticket in router._tickets.values()
-        ],
+        "conversations": [_encode_ticket(ticket) for ticket in core.tickets.values()],
         "history": None if history is None else history.encode(),
-        "estimates": router._estimator.encode(),
-        "metrics": router._metrics.encode(),
+        "estimates": core.estimator.encode(),
+        "metrics": None if core.books is None else _books(core).encode(),
     }
+
+
+def _encode_ticket(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "conversation": encode_conversation(ticket.submitted),
+        "seq": ticket.seq,
+        "state": ticket.state.value,
+        "enqueued_at": ticket.enqueued_at,
+        "assigned_at": ticket.assigned_at,
+        "group": ticket.group,
+        "groups": list(ticket.groups),
+        "step": ticket.step,
+        "entered_at": ticket.entered_at,
+        "offered_at": ticket.offered_at if ticket.state is OFFERED else None,
+        "declined": sorted(ticket.declined),
+        "held_at": ticket.held_at,
+        "held_by": ticket.held_by,
+        "held_for": ticket.held_for,
+        "reserved_for": None if ticket.reserved_for is None else ticket.reserved_for.id,
+        # JSON has no infinity: "as long as they stay" is null.
+        "reserved_until": ticket.reserved_until
+        if ticket.reserved_for is not None and math.isfinite(ticket.reserved_until)
+        else None,
+        "told": ticket.told,
+        "told_at": ticket.told_at,
+        "responded": ticket.responded,
+    }
+
+
+def _books(core: Core) -> Metrics:
+    books = core.books
+    assert isinstance(books, Metrics)
+    return books
 
 
 def parse(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
@@ -523,43 +518,36 @@ class _Reader:
                 )
 
 
-def restore(
-    data: Mapping[str, Any] | str | bytes,
-    router: Router,
-    factories: StrategyFactories,
-) -> None:
-    """Fill the empty ``router`` from a snapshot. Cost ``O(n l + q log q)``."""
+def restore(data: Mapping[str, Any] | str | bytes, core: Core, factories: StrategyFactories) -> None:
+    """Fill the empty ``core`` from a snapshot. Cost ``O(n l + q log q)``."""
     reader = _Reader(parse(data), factories)
-    router._last_time = reader.now
-    router._event_seq = reader.counters["event_seq"]
-    router._ticket_seq = reader.counters["ticket_seq"]
-    router._joined = reader.counters["joined"]
+    core.last_time = reader.now
+    core.event_seq = reader.counters["event_seq"]
+    core.ticket_seq = reader.counters["ticket_seq"]
+    core.joined = reader.counters["joined"]
     for group in reader.groups:
-        router._install_group(group)
-    router._rules = reader.rules
-    router._config = reader.config
-    router._updates = reader.config.position_updates
-    router._estimator = reader.estimator
+        seam.install_group(core, group)
+    core.rules = reader.rules
+    core.config = reader.config
+    seam.settle(core)
+    core.estimator = reader.estimator
     records: dict[str, Any] = {}
     if reader.history is not None:
-        router._history, records = reader.history
+        core.history, records = reader.history
     else:
-        router._history = None
-    tickets = router._tickets
+        core.history = None
+    tickets = core.tickets
     for record in reader.conversations.values():
-        ticket = _ticket(router, record)
+        ticket = _ticket(core, record)
         ticket.record = records.get(ticket.id)
-        tickets[ticket.id] = ticket
-        router._count_live(ticket, 1)
-        if ticket.state is RELEASED:
-            router._released[ticket.group] += 1
+        seam.install_ticket(core, ticket)
     for record in reader.operators.values():
-        op = router._install_operator(record["operator"], record["number"], record["idle_since"])
+        op = seam.install_operator(core, record["operator"], record["number"], record["idle_since"])
         op.status = record["status"]
         op.status_since = record["status_since"]
         op.missed = record["missed"]
         if op.status is Status.ONLINE:
-            router._count_online(op.operator.groups, 1)
+            core.count_online(op.operator.groups, 1)
         for cid in record["held"]:
             ticket = tickets[cid]
             if ticket.state is OFFERED:
@@ -567,108 +555,58 @@ def restore(
             else:
                 ticket.operator = op
             op.take(ticket)
-    waiting: list[Ticket] = []
+    waiting = []
     for record in reader.conversations.values():
         if record["state"] is QUEUED:
             ticket = tickets[record["conversation"].id]
             target = record["reserved_for"]
             if target is not None:
-                ticket.reserved_for = router._operators[target]
+                ticket.reserved_for = core.operators[target]
                 ticket.reserved_until = record["reserved_until"]
-            ticket.line = router._line_of(ticket)
-            waiting.append(ticket)
-    router._room.push_all(waiting)
-    for op in router._operators.values():
-        router._reindex(op)
-        _check_idle_is_justified(router, op)
-    _set_timers(router)
-    router._metrics = _metrics(router, reader)
+            ticket.line = core.line_of(ticket)
+            waiting.append((ticket.line, ticket.key))
+    core.room.push_all(waiting)
+    for op in core.operators.values():
+        core.reindex(op)
+        _check_idle_is_justified(core, op)
+    seam.rearm(core)
+    _restore_books(core, reader)
 
 
-def _metrics(router: Router, reader: _Reader) -> Metrics:
+def _restore_books(core: Core, reader: _Reader) -> None:
     """The statistics the snapshot kept; from an older snapshot, fresh counts that
-    know what is live."""
-    data = reader.metrics
-    if data is None:
-        data = _live_for_metrics(router)
+    know what is live; none if its settings keep none."""
     fail = reader.fail_at("$.")
-    router._metrics = Metrics.decode(
-        router._config.metrics, data, fail, "metrics", clock=router._reading
-    )
-    problems = metrics_problems(router)
+    settings = core.config.metrics
+    if settings is None:
+        if reader.metrics is not None:
+            raise fail("metrics", "must be null while the config keeps no statistics")
+        core.books = None
+        return
+    if reader.metrics is None:
+        seam.start_counting(core, settings)
+    else:
+        core.books = Metrics.decode(
+            settings, reader.metrics, fail, "metrics", clock=core.reading, contacts=core.tickets
+        )
+    problems = metrics_problems(core)
     if problems:
         raise fail("metrics", problems[0])
-    return router._metrics
 
 
-def _live_for_metrics(router: Router) -> dict[str, Any]:
-    """What the statistics must know of the live conversations and operators, as
-    :meth:`Metrics.encode` writes it, with nothing counted yet."""
-    now = router._last_time
-    contacts = []
-    for ticket in router._tickets.values():
-        waiting = ticket.state is QUEUED or ticket.state is OFFERED
-        op = ticket.operator
-        slot = ticket.state is ASSIGNED or ticket.state is HELD
-        contacts.append(
-            [
-                ticket.id,
-                ticket.group,
-                ticket.group,
-                ticket.channel,
-                ticket.entered_at,
-                waiting,
-                ticket.enqueued_at,
-                not waiting,
-                ticket.responded,
-                op.id if op is not None else ticket.held_by,
-                sorted(ticket.offers) if ticket.state is OFFERED else None,
-                ticket.assigned_at if slot else None,
-                0.0,
-                ticket.held_at,
-                0.0,
-            ]
-        )
-    agents = [
-        [
-            op.id,
-            op.status.value,
-            op.n_active,
-            slots(op.capacity),
-            now,
-            [0.0] * 5,
-            [0] * 5,
-            [0.0] * 2,
-        ]
-        for op in router._operators.values()
-    ]
-    length = router._config.metrics.interval
-    current = {"index": math.floor(now / length), "opened": now, "cells": [], "work": []}
-    return {
-        "last": now,
-        "retired": None,
-        "kept": [],
-        "current": current,
-        "contacts": contacts,
-        "agents": agents,
-        "bots": sorted(op.id for op in router._operators.values() if op.operator.bot),
-    }
-
-
-def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
+def _ticket(core: Core, record: dict[str, Any]) -> Ticket:
     """A live conversation as the snapshot describes it."""
     submitted: Conversation = record["conversation"]
-    group = router._groups[record["group"]]
+    group = core.desks[record["group"]].group
     enqueued_at = record["enqueued_at"]
     seq = record["number"]
     order = group.order(submitted.priority, enqueued_at, seq)
-    ticket = Ticket(submitted, seq, enqueued_at, None, order)  # type: ignore[arg-type]
+    ticket = Ticket(submitted, seq, enqueued_at, None, order, state=record["state"])  # type: ignore[arg-type]
     ticket.groups = record["groups"]
     ticket.moved(group=group.id, step=record["step"])
     ticket.entered_at = record["entered_at"]
     ticket.declined = record["declined"]
-    ticket.line = router._room.line_for(ticket.groups, ticket.channel, ticket.requirement)
-    ticket.state = record["state"]
+    ticket.line = core.room.line_for(ticket.groups, ticket.channel, ticket.requirement)
     ticket.assigned_at = record["assigned_at"]
     if ticket.state is OFFERED:
         ticket.offered_at = record["offered_at"]
@@ -681,51 +619,11 @@ def _ticket(router: Router, record: dict[str, Any]) -> Ticket:
     return ticket
 
 
-def _set_timers(router: Router) -> None:
-    """The timers the original Router had pending, and the positions it watched,
-    derived from state."""
-    from omniroute.router import AFFINITY, LEAVE, OFFER, RELEASE
-
-    updates = router._updates
-    for ticket in router._tickets.values():
-        group = router._groups[ticket.group]
-        state = ticket.state
-        if state is QUEUED:
-            router._schedule_waiting(ticket)
-            target = ticket.reserved_for
-            if target is not None and math.isfinite(ticket.reserved_until):
-                until = ticket.reserved_until
-                router._schedule(until, AFFINITY, ticket, target, until)
-            if updates is not None and ticket.told > 1:
-                # Moved up enough but told too recently: the original waits on a timer.
-                if ticket.line.position(ticket) <= router._goal(ticket):
-                    router._defer_telling(ticket, ticket.told_at + updates.seconds)
-                else:
-                    router._watch(ticket)
-        elif state is HELD:
-            grace = group.release_held_after.get(ticket.channel)
-            assert ticket.held_at is not None
-            if grace is not None:
-                router._schedule(ticket.held_at + grace, RELEASE, ticket, None, ticket.held_at)
-        elif state is RELEASED:
-            continue
-        elif state is OFFERED:
-            assert group.offers is not None
-            due = ticket.offered_at + group.offers.timeout
-            router._schedule(due, OFFER, ticket, None, ticket.offered_at)
-        else:
-            op = ticket.operator
-            assert op is not None
-            keep = group.keep_on_leave
-            if op.status is Status.OFFLINE and math.isfinite(keep):
-                router._schedule(op.status_since + keep, LEAVE, ticket, op, op.status_since)
-
-
-def _check_idle_is_justified(router: Router, op: OperatorState) -> None:
+def _check_idle_is_justified(core: Core, op: OperatorState) -> None:
     """A free operator beside work they may take: no Router ever stops like that."""
     if not op.free:
         return
-    for line in router._lines_for(op) + router._room.personal_of(op.id):
+    for line in core.lines_for(op) + core.room.personal_of(op.id):
         if line.size and op.fits(line.channel):
             raise SnapshotError(
                 f"snapshot $.operators: operator {op.id!r} is free to take "

@@ -1,7 +1,11 @@
-"""The Router's live records of operators and conversations. Private to the Router.
+"""The Router's live records: one per conversation, one per operator. Private to the
+Router and its layers.
 
 Plain slotted classes rather than attrs: they change on every routing decision and
-are read on the hot path.
+are read on the hot path. A conversation's record (:class:`Ticket`) carries what
+every layer keeps of it, statistics included, so no layer keeps a second record
+looked up by id. Its state changes only through :meth:`Ticket.move`, which applies
+the table of :mod:`omniroute.lifecycle`.
 """
 
 from __future__ import annotations
@@ -9,27 +13,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from omniroute.lifecycle import ConversationState
-from omniroute.model import Conversation, Operator, Status
+from omniroute.capacity import Capacity
+from omniroute.conversation import Conversation
+from omniroute.lifecycle import AFTER, ConversationState, illegal
+from omniroute.model import Operator, Status
+from omniroute.queue import Line
+from omniroute.skills import Requirement, meets
 
 if TYPE_CHECKING:
-    from omniroute.capacity import Capacity
     from omniroute.history import Record
-    from omniroute.queue import Line
     from omniroute.strategies.base import Strategy
 
-# Lines order tickets by this key: the group's order (by default higher priority
-# first, then earlier waiting start), then submission order. The ticket rides along;
-# the order is unique, so tuple comparison never reaches it.
-LineKey = tuple[int, float, int, "Ticket"]
-
+__all__ = ["NO_OFFERS", "NOBODY", "OperatorState", "Ticket"]
 
 NO_OFFERS: dict[str, OperatorState] = {}
 NOBODY: frozenset[str] = frozenset()
+QUEUED = ConversationState.QUEUED
+ONLINE = Status.ONLINE
 
 
 class Ticket:
-    """A live conversation: where it is and since when.
+    """A live conversation: where it is, since when, and what each layer keeps of it.
 
     ``submitted`` is the conversation as it entered (or was handed off to) its
     first group; ``conversation`` is its current form: its group after any
@@ -38,35 +42,53 @@ class Ticket:
     """
 
     __slots__ = (
+        # the lifecycle
         "_current",
         "assigned_at",
         "channel",
-        "declined",
         "enqueued_at",
         "entered_at",
         "group",
         "groups",
-        "held_at",
-        "held_by",
-        "held_for",
         "id",
         "key",
         "line",
-        "offered_at",
-        "offers",
         "operator",
-        "record",
         "requirement",
-        "reserved_for",
-        "reserved_until",
-        "responded",
         "seq",
         "state",
         "step",
         "submitted",
+        # offers
+        "declined",
+        "offered_at",
+        "offers",
+        # continuity: waiting for one operator, the customer's history
+        "record",
+        "reserved_for",
+        "reserved_until",
+        # waiting on the customer
+        "held_at",
+        "held_by",
+        "held_for",
+        # position telling
         "told",
         "told_at",
         "watch_stamp",
+        # the contact, as the statistics count it (omniroute.metrics)
+        "answered",
+        "contact_start",
+        "count_key",
+        "handled",
+        "hold_since",
+        "hold_total",
+        "responded",
+        "slot_since",
+        "stat_offers",
+        "stat_operator",
+        "wait_key",
+        "wait_since",
+        "waiting",
     )
 
     def __init__(
@@ -74,23 +96,24 @@ class Ticket:
         conversation: Conversation,
         seq: int,
         now: float,
-        line: Line,
+        line: Line[Ticket],
         order: tuple[int, float, int],
+        state: ConversationState = QUEUED,
     ) -> None:
         self.submitted = conversation
         self._current: Conversation | None = conversation
         self.requirement = conversation.requirement  # the current one: it picks the line
         self.id = conversation.id
-        self.group = conversation.group
-        self.groups: tuple[str, ...] = (conversation.group,)
-        self.channel = conversation.channel
+        self.group = group = conversation.group
+        self.groups: tuple[str, ...] = (group,)
+        self.channel = channel = conversation.channel
         self.seq = seq
         self.enqueued_at = now
         self.entered_at = now  # when it joined its current group
         self.step = 0  # how many relaxation steps have applied
-        self.key: LineKey = (*order, self)
+        self.key: tuple[int, float, int, Ticket] = (*order, self)
         self.line = line
-        self.state = ConversationState.QUEUED
+        self.state = state  # a new one waits; one rebuilt from a snapshot is anywhere
         self.operator: OperatorState | None = None
         self.assigned_at: float | None = None
         # Pending offers, while OFFERED; a fresh dict each time it is offered, so the
@@ -102,16 +125,38 @@ class Ticket:
         # until when (math.inf: as long as they stay ONLINE or AWAY).
         self.reserved_for: OperatorState | None = None
         self.reserved_until = 0.0
+        self.record: Record | None = None  # its entry in its customer's history
         # While HELD or RELEASED: since when, and (RELEASED) who held it.
         self.held_at: float | None = None
         self.held_by: str | None = None
         self.held_for = 0.0  # seconds on hold since it was last assigned
-        self.record: Record | None = None  # its entry in its customer's history
         # The last place in line the host was told (0: none yet), and when.
         self.told = 0
         self.told_at = 0.0
         self.watch_stamp = 0  # which entry of its line's watch is current
+        # The contact (submission, hand-off or transfer) as the statistics count it,
+        # when they are kept (omniroute.tallies.Contact has the same attributes).
+        self.contact_start = now
+        self.count_key = self.wait_key = (group, channel)
+        self.wait_since = now
+        self.waiting = True
+        self.answered = False
         self.responded = False  # whether an operator replied in this contact yet
+        self.stat_operator: str | None = None  # who has it in a slot, or last had it
+        self.stat_offers: set[str] | None = None  # who holds an offer of it
+        self.slot_since: float | None = None
+        self.handled = 0.0
+        self.hold_since: float | None = None
+        self.hold_total = 0.0
+
+    def move(self, action: str) -> ConversationState:
+        """Apply ``action`` to the state, as ``lifecycle.MOVES`` says; raises
+        :class:`~omniroute.InvalidTransition` if the table has no such move."""
+        after = AFTER[action].get(self.state)
+        if after is None:
+            raise illegal(self.state, action, self.id)
+        self.state = after
+        return after
 
     @property
     def conversation(self) -> Conversation:
@@ -168,7 +213,12 @@ class Ticket:
 
 
 class OperatorState:
-    """A live operator; it is also the read-only ``OperatorView`` strategies get."""
+    """A live operator; it is also the read-only ``OperatorView`` strategies get.
+
+    ``limit`` is the operator's ``total`` when that is their only limit (the common
+    case): then whether a channel fits is one comparison, decided when the capacity
+    is set rather than on every decision.
+    """
 
     __slots__ = (
         "_id",
@@ -181,6 +231,7 @@ class OperatorState:
         "free",
         "has_room",
         "holds_exclusive",
+        "limit",
         "lines",
         "lines_version",
         "missed",
@@ -200,6 +251,7 @@ class OperatorState:
         self.has_room = True
         self.operator = operator
         self.capacity: Capacity = operator.capacity
+        self.limit = _only_total(operator.capacity)
         self.status = Status.OFFLINE
         self.status_since = now
         self.n_active = 0
@@ -212,7 +264,7 @@ class OperatorState:
         self.free = False
         self.strategies: list[Strategy] = []
         # the waiting lines this operator's groups and skills make eligible, cached
-        self.lines: list[Line] = []
+        self.lines: list[Line[Ticket]] = []
         self.lines_version = -1
         self.missed = 0  # offers in a row that expired unanswered
         self._measure()
@@ -235,18 +287,6 @@ class OperatorState:
     def utilisation(self) -> float:
         return self._utilisation
 
-    def _measure(self) -> None:
-        """Recompute what follows from the load, once per change rather than per read."""
-        capacity = self.capacity
-        holds_exclusive = self.holds_exclusive > 0
-        # An exclusive conversation blocks everything else: the operator is full.
-        if holds_exclusive:
-            self._utilisation = 1.0
-            self.has_room = False
-        else:
-            self._utilisation = capacity.utilisation(self.n_active, self.units_used)
-            self.has_room = capacity.has_room(self.n_active, self.units_used, False)
-
     @property
     def idle_since(self) -> float:
         return self._idle_since
@@ -255,13 +295,33 @@ class OperatorState:
     def joined(self) -> int:
         return self._joined
 
-    # -- load bookkeeping (the Router calls these) --------------------------------
+    # -- load bookkeeping ---------------------------------------------------------
+
+    def _measure(self) -> None:
+        """Recompute what follows from the load, once per change rather than per read."""
+        limit = self.limit
+        if limit is not None:
+            self._utilisation = self.n_active / limit
+            self.has_room = self.n_active < limit
+            return
+        capacity = self.capacity
+        # An exclusive conversation blocks everything else: the operator is full.
+        if self.holds_exclusive > 0:
+            self._utilisation = 1.0
+            self.has_room = False
+        else:
+            self._utilisation = capacity.utilisation(self.n_active, self.units_used)
+            self.has_room = capacity.has_room(self.n_active, self.units_used, False)
 
     def can_receive(self) -> bool:
         """ONLINE with room for some channel: what puts it in strategy indexes."""
-        return self.status is Status.ONLINE and self.has_room
+        return self.status is ONLINE and self.has_room
 
     def fits(self, channel: str) -> bool:
+        """Whether one more conversation on ``channel`` fits their limits now."""
+        limit = self.limit
+        if limit is not None:
+            return self.n_active < limit
         return self.capacity.fits(
             channel,
             self.n_active,
@@ -272,10 +332,16 @@ class OperatorState:
 
     def take(self, ticket: Ticket) -> None:
         channel = ticket.channel
-        capacity = self.capacity
         self.conversations[ticket.id] = ticket
-        self.n_active += 1
-        self.active_by_channel[channel] = self.active_by_channel.get(channel, 0) + 1
+        self.n_active = n = self.n_active + 1
+        by_channel = self.active_by_channel
+        by_channel[channel] = by_channel.get(channel, 0) + 1
+        limit = self.limit
+        if limit is not None:
+            self._utilisation = n / limit
+            self.has_room = n < limit
+            return
+        capacity = self.capacity
         if capacity.units is not None:
             self.units_used += capacity.cost[channel]
         if channel in capacity.exclusive:
@@ -284,29 +350,66 @@ class OperatorState:
 
     def release(self, ticket: Ticket, now: float) -> None:
         channel = ticket.channel
-        capacity = self.capacity
         del self.conversations[ticket.id]
-        self.n_active -= 1
+        self.n_active = n = self.n_active - 1
         self.active_by_channel[channel] -= 1
+        self._idle_since = now
+        limit = self.limit
+        if limit is not None:
+            self._utilisation = n / limit
+            self.has_room = n < limit
+            return
+        capacity = self.capacity
         if capacity.units is not None:
             self.units_used -= capacity.cost[channel]
         if channel in capacity.exclusive:
             self.holds_exclusive -= 1
         self._measure()
-        self._idle_since = now
 
     def replace(self, operator: Operator) -> None:
         """Swap in a new definition; the caller checked the load fits its capacity."""
         self.operator = operator
-        self.capacity = operator.capacity
-        self.units_used = sum(
-            operator.capacity.cost_of(t.channel) for t in self.conversations.values()
-        )
-        self.holds_exclusive = sum(
-            t.channel in operator.capacity.exclusive for t in self.conversations.values()
-        )
+        self.capacity = capacity = operator.capacity
+        self.limit = _only_total(capacity)
+        self.units_used = sum(capacity.cost_of(t.channel) for t in self.conversations.values())
+        self.holds_exclusive = sum(t.channel in capacity.exclusive for t in self.conversations.values())
         self._measure()
         self.lines_version = -1
 
     def came_online(self, now: float) -> None:
         self._idle_since = now
+
+    def restore_idle(self, idle_since: float) -> None:
+        """Set when they were last idle, from a snapshot."""
+        self._idle_since = idle_since
+
+    # -- eligibility: the one definition ------------------------------------------
+
+    def eligible(self, group: str, requirement: Requirement) -> bool:
+        """Whether they may ever take a conversation of ``group`` that requires
+        ``requirement``: they serve the group and have the skills."""
+        operator = self.operator
+        return group in operator.groups and (
+            not requirement or meets(operator.skills, requirement)
+        )
+
+    def may_take(self, group: str, channel: str, requirement: Requirement) -> bool:
+        """Whether they may take such a conversation on ``channel`` now: free to
+        receive work (ONLINE with room), the channel fits their limits, and
+        :meth:`eligible`. What every decision, and every check of one, asks."""
+        return self.free and self.fits(channel) and self.eligible(group, requirement)
+
+    def serves(self, groups: tuple[str, ...], requirement: Requirement = ()) -> str | None:
+        """The first of ``groups`` through which they are :meth:`eligible`, or None."""
+        for group in groups:
+            if self.eligible(group, requirement):
+                return group
+        return None
+
+
+def _only_total(capacity: Capacity) -> int | None:
+    """``capacity.total`` when it is the only limit, else None."""
+    if capacity.per_channel or capacity.exclusive or capacity.units is not None:
+        return None
+    return capacity.total
+

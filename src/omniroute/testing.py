@@ -61,6 +61,7 @@ from omniroute.model import Conversation, Group, Operator, Status
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, PositionUpdates, Relaxation
 from omniroute.router import Router
 from omniroute.rules import Ge, In, Rule, Rules
+from omniroute.seam import core_of
 from omniroute.skills import meets
 from omniroute.stats import MetricsSettings, ServiceLevelFormula
 from omniroute.strategies import BUILT_IN_STRATEGIES, Strategy, StrategyFactories
@@ -706,14 +707,14 @@ class RouterStateMachine(RuleBasedStateMachine):
         router = self.router
         since = {getattr(e, "operator_id", None) for e in later}
         conversation = router.conversation(cid).conversation
-        for op in router._operators.values():
+        for op in core_of(router).operators.values():
             if (
                 op.id not in self.declined[cid]
                 and op.id not in since
-                and op.free
-                and any(g in op.operator.groups for g in self.targets[cid])
-                and op.fits(conversation.channel)
-                and meets(op.operator.skills, conversation.requirement)
+                and any(
+                    op.may_take(g, conversation.channel, conversation.requirement)
+                    for g in self.targets[cid]
+                )
             ):
                 raise AssertionError(
                     f"{cid} is offered again to an operator who declined it, "
@@ -758,14 +759,14 @@ class RouterStateMachine(RuleBasedStateMachine):
         requirements: list[dict[str, int]] = [{}, *({s: n} for s in self.skills for n in (1, 2, 3))]
         picks: dict[tuple[str, str, Any], str | None] = {}
         for group_id in self.group_ids:
-            if group_id not in router._groups:
+            if group_id not in core_of(router).desks:
                 continue
             for channel in self.channels:
                 for requires in requirements:
                     probe = Conversation(
                         "probe", channel=channel, group=group_id, requires=requires
                     )
-                    found = router._pick((group_id,), probe, (), 1)
+                    found = core_of(router).pick((group_id,), probe, (), 1)
                     picks[group_id, channel, str(requires)] = found[0][0].id if found else None
         return picks
 
@@ -788,7 +789,7 @@ class RouterStateMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def add_group(self, data: st.DataObject) -> None:
         group = data.draw(self.draws.group)
-        known = sorted(self.router._groups)
+        known = sorted(core_of(self.router).desks)
         missing = [g for g in self.group_ids if g not in known]
         if missing and data.draw(st.integers(0, 9)) > 0:  # mostly a group that can be added
             overflow = group.overflow
@@ -871,14 +872,11 @@ class RouterStateMachine(RuleBasedStateMachine):
         back to its operator whenever they can take it."""
         cid = data.draw(st.sampled_from(sorted({*self.on_hold, *self.released})))
         router = self.router
-        ticket = router._tickets[cid]
-        op = router._operators.get(self.released.get(cid, ""))
-        can_take = (
-            op is not None
-            and op.free
-            and op.fits(ticket.channel)
-            and router._via(ticket.groups, op) is not None
-            and meets(op.operator.skills, ticket.requirement)
+        core = core_of(router)
+        ticket = core.tickets[cid]
+        op = core.operators.get(self.released.get(cid, ""))
+        can_take = op is not None and any(
+            op.may_take(g, ticket.channel, ticket.requirement) for g in ticket.groups
         )
         events = self.call("resume", cid)
         assert events is not None, f"resume({cid!r}) failed"
@@ -987,7 +985,7 @@ class RouterStateMachine(RuleBasedStateMachine):
         assert self.next_picks(rebuilt) == self.next_picks(self.router), "it would pick otherwise"
         # The Router from before goes on beside the rebuilt one, silently, as the
         # reference every later call is compared with.
-        self.router._on_event = None
+        core_of(self.router).on_event = None
         self.router, self.twin = rebuilt, self.router
 
     # -- invariants ------------------------------------------------------------------

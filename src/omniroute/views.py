@@ -9,10 +9,15 @@ from collections.abc import Mapping
 
 import attrs
 
+from omniroute.conversation import Conversation
 from omniroute.lifecycle import ConversationState
-from omniroute.model import Conversation, Operator, Status
+from omniroute.model import Operator, Status
+from omniroute.state import OperatorState, Ticket
 
-__all__ = ["ConversationInfo", "OperatorInfo"]
+__all__ = ["ConversationInfo", "OperatorInfo", "conversation_info", "operator_info"]
+
+QUEUED = ConversationState.QUEUED
+OFFERED = ConversationState.OFFERED
 
 
 @attrs.frozen(kw_only=True)
@@ -65,3 +70,38 @@ class ConversationInfo:
     @property
     def id(self) -> str:
         return self.conversation.id
+
+
+def operator_info(op: OperatorState) -> OperatorInfo:
+    """A read-only copy of an operator's state now."""
+    return OperatorInfo(
+        operator=op.operator,
+        status=op.status,
+        status_since=op.status_since,
+        conversations=tuple(op.conversations),
+        offers=tuple(c for c, t in op.conversations.items() if t.state is OFFERED),
+        active_by_channel={c: n for c, n in op.active_by_channel.items() if n},
+        units_used=op.units_used,
+        utilisation=op.utilisation,
+        idle_since=op.idle_since,
+    )
+
+
+def conversation_info(ticket: Ticket) -> ConversationInfo:
+    """A read-only copy of a live conversation's state now."""
+    return ConversationInfo(
+        conversation=ticket.conversation,
+        state=ticket.state,
+        enqueued_at=ticket.enqueued_at,
+        operator_id=ticket.operator.id if ticket.operator is not None else None,
+        assigned_at=ticket.assigned_at,
+        position=ticket.line.position(ticket.key) if ticket.state is QUEUED else None,
+        offered_to=tuple(op.id for op in sorted(ticket.offers.values(), key=_joined)),
+        waiting_for=None if ticket.reserved_for is None else ticket.reserved_for.id,
+        held_at=ticket.held_at,
+        held_by=ticket.held_by,
+    )
+
+
+def _joined(op: OperatorState) -> int:
+    return op.joined

@@ -17,6 +17,7 @@ rebuilt if it comes back.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from sortedcontainers import SortedList
 from omniroute.skills import Requirement, meets
 
 if TYPE_CHECKING:
-    from omniroute.model import Conversation
+    from omniroute.conversation import Conversation
     from omniroute.strategies.base import OperatorView
 
 # A rank ends with the operator's join number and id, so ranks are unique and ties
@@ -71,6 +72,25 @@ class SortedView:
     def ids(self) -> Iterator[str]:
         for rank in self._index:
             yield rank[-1]
+
+    def first(self) -> str | None:
+        """The id ranked first, or None. ``O(1)``."""
+        return self._index[0][-1] if self._ranks else None
+
+    def first_after(self, bound: Rank) -> str | None:
+        """The first id of :meth:`ids_after`, or None. ``O(log n)``: a bisection of
+        the SortedList's sublists (its ``_maxes`` and ``_lists``, which
+        sortedcontainers has kept since 1.0), not its positional index, which every
+        change would invalidate."""
+        maxes = self._index._maxes
+        if not maxes:
+            return None
+        lists = self._index._lists
+        at = bisect.bisect_right(maxes, bound)
+        if at == len(maxes):
+            return str(lists[0][0][-1])
+        sub = lists[at]
+        return str(sub[bisect.bisect_right(sub, bound)][-1])
 
     def ids_after(self, bound: Rank) -> Iterator[str]:
         """Ids ranked after ``bound``, then from the start up to it: a ring."""
@@ -148,6 +168,19 @@ class HeapView:
             for rank in passed:
                 heapq.heappush(heap, rank)
 
+    def first(self) -> str | None:
+        """The id of the lowest rank, or None; stale entries on top are dropped.
+        ``O(1)`` amortised."""
+        heap = self._heap
+        ranks = self._ranks
+        while heap:
+            top = heap[0]
+            operator_id: str = top[-1]
+            if ranks.get(operator_id) is top:
+                return operator_id
+            heapq.heappop(heap)  # stale
+        return None
+
     def ranks(self) -> list[Rank]:
         return sorted(self._ranks.values())
 
@@ -157,6 +190,11 @@ class HeapView:
 
 
 RankedView = SortedView | HeapView
+
+
+def _owner(kind: type, name: str) -> type:
+    """The class of ``kind``'s MRO that defines ``name``."""
+    return next(base for base in kind.__mro__ if name in vars(base))
 
 
 class RankedStrategy:
@@ -212,7 +250,24 @@ class RankedStrategy:
         """Nothing to remember by default: ranks already follow the operator's load."""
 
     def candidates(self, conversation: Conversation) -> Iterator[str]:
-        requirement = conversation.requirement
+        return self._walk(self._view_for(conversation.requirement))
+
+    def first(self, conversation: Conversation) -> str | None:
+        """The first of :meth:`candidates` at once, without walking: what a routing
+        decision asks first (the Router uses it when
+        :meth:`first_is_candidates_first`). ``O(1)`` amortised for a heap view,
+        ``O(log n)`` for round-robin's."""
+        return self._first(self._view_for(conversation.requirement))
+
+    def first_is_candidates_first(self) -> bool:
+        """Whether :meth:`first` gives what :meth:`candidates` gives first: true for
+        the built-in strategies, and for subclasses that change only the rank."""
+        kind = type(self)
+        return kind.candidates is RankedStrategy.candidates and _owner(kind, "_walk") is _owner(
+            kind, "_first"
+        )
+
+    def _view_for(self, requirement: Requirement) -> RankedView:
         view = self._views.get(requirement)
         if view is None:
             view = self._open_view(requirement)
@@ -220,10 +275,13 @@ class RankedStrategy:
             # keep the dict in least-recently-used order
             del self._views[requirement]
             self._views[requirement] = view
-        return self._walk(view)
+        return view
 
     def _walk(self, view: RankedView) -> Iterator[str]:
         return view.ids()
+
+    def _first(self, view: RankedView) -> str | None:
+        return view.first()
 
     def _open_view(self, requirement: Requirement) -> RankedView:
         """Build the view of a requirement seen for the first time: ``O(n log n)``."""

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from omniroute.capacity import Capacity
-    from omniroute.model import Conversation
+    from omniroute.conversation import Conversation
 
-__all__ = ["OperatorView", "Strategy", "strategy_name"]
+__all__ = ["OperatorView", "Strategy", "strategy_name", "unknown_strategy"]
 
 
 class OperatorView(Protocol):
@@ -103,3 +103,11 @@ class Strategy(Protocol):
 def strategy_name(strategy: Strategy) -> str:
     """The name events and snapshots give a strategy."""
     return getattr(strategy, "name", type(strategy).__name__)
+
+
+def unknown_strategy(group_id: str, name: str) -> str:
+    """Why a group's strategy cannot be made, and what to do about it."""
+    return (
+        f"group {group_id!r} uses strategy {name!r}, which is not built in; "
+        f"pass strategies={{{name!r}: factory}}"
+    )

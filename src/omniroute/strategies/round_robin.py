@@ -14,7 +14,7 @@ from omniroute.skills import Requirement
 from omniroute.strategies._ranked import Rank, RankedStrategy, RankedView, SortedView
 
 if TYPE_CHECKING:
-    from omniroute.model import Conversation
+    from omniroute.conversation import Conversation
     from omniroute.strategies.base import OperatorView
 
 __all__ = ["RoundRobin"]
@@ -24,7 +24,8 @@ class RoundRobin(RankedStrategy):
     """Next free operator in the ring after the last one served.
 
     Each index change costs ``O(log n)`` per requirement list the operator is in;
-    finding the first candidate ``O(log n)``.
+    finding the first candidate ``O(log n)`` (a bisection, however many of the ring
+    are busy).
     """
 
     name = "round_robin"
@@ -46,6 +47,10 @@ class RoundRobin(RankedStrategy):
     def _walk(self, view: RankedView) -> Iterator[str]:
         assert isinstance(view, SortedView)
         return view.ids() if self._last is None else view.ids_after(self._last)
+
+    def _first(self, view: RankedView) -> str | None:
+        assert isinstance(view, SortedView)
+        return view.first() if self._last is None else view.first_after(self._last)
 
     def dump_state(self) -> list[Any] | None:
         """The ring position: ``[joined, id]`` of the operator served last."""
