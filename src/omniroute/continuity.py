@@ -37,7 +37,9 @@ def prefer(
     return reach, target, via, wanted, wait
 
 
-def _target(core: Core, conversation: Conversation, desk: Desk, now: float) -> tuple[str | None, float]:
+def _target(
+    core: Core, conversation: Conversation, desk: Desk, now: float
+) -> tuple[str | None, float]:
     """The operator a conversation should go to — the one it names, or, by its
     group's affinity, the one who last served its customer — and how long it may
     wait for them."""
@@ -140,5 +142,7 @@ def _rearm(core: Core, ticket: Ticket) -> None:
         reserve(core, ticket, target)
 
 
-RESERVATION: TimerRow[Core] = TimerRow(AFFINITY, "reservation", live=_live, fire=_fire, rearm=_rearm)
+RESERVATION: TimerRow[Core] = TimerRow(
+    AFFINITY, "reservation", live=_live, fire=_fire, rearm=_rearm
+)
 """The deadline of a conversation waiting for one operator alone."""

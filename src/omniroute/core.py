@@ -57,6 +57,7 @@ from omniroute.state import NO_OFFERS, NOBODY, OperatorState, Ticket
 from omniroute.timers import Timers
 
 if TYPE_CHECKING:
+    from omniroute.codec import RouterConfig
     from omniroute.history import History
     from omniroute.policy import Affinity, Offers, Overflow, PositionUpdates
     from omniroute.rules import Rules
@@ -86,7 +87,9 @@ class Books(Protocol):
     def count(self, contact: Any, event: Event) -> None: ...
 
 
-def _give_first(core: Core, ticket: Ticket, picks: list[Pick], now: float, events: list[Event]) -> None:
+def _give_first(
+    core: Core, ticket: Ticket, picks: list[Pick], now: float, events: list[Event]
+) -> None:
     """How a group without offers hands work over: to the first pick."""
     op, via = picks[0]
     core.assign(ticket, op, via, now, events)
@@ -153,7 +156,9 @@ class Desk:
         self.schedule: Callable[[Core, Ticket], None] | None = None
         self.arrival: ArrivalHook | None = None
         self.deserted: Callable[[Core, Desk, float, list[Event]], None] | None = None
-        self.assigned: Callable[[OperatorState, Conversation], None] | None = group.strategy.assigned
+        self.assigned: Callable[[OperatorState, Conversation], None] | None = (
+            group.strategy.assigned
+        )
         self.first: Callable[[Conversation], str | None] | None = None
 
 
@@ -194,13 +199,15 @@ class Core:
         self.estimator: WaitEstimator
         self.updates: PositionUpdates | None = None
         self.books: Books | None = None
+        self.config: RouterConfig  # set by omniroute.plan.wire with the hooks below
         # Router-wide hooks (omniroute.plan). Each is called only when its policy has
         # work: catch_up when a relaxation step is due, prefer for a conversation that
         # names an operator or a returning customer of a group with affinity, watch
         # while positions are told, tell when lines moved.
         self.catch_up_hook: Callable[[Core, float, list[Event]], None]
         self.prefer_hook: Callable[
-            [Core, Conversation, Desk, float], tuple[int, OperatorState | None, str | None, str | None, float]
+            [Core, Conversation, Desk, float],
+            tuple[int, OperatorState | None, str | None, str | None, float],
         ]
         self.keep_hook: Callable[
             [Core, Ticket, int, OperatorState | None, str | None, float, float, list[Event]], None
@@ -354,7 +361,9 @@ class Core:
             now = self.now()
         self.ticket_seq += 1
         seq = self.ticket_seq
-        ticket = Ticket(conversation, seq, now, line, desk.group.order(conversation.priority, now, seq))
+        ticket = Ticket(
+            conversation, seq, now, line, desk.group.order(conversation.priority, now, seq)
+        )
         self.tickets[ticket.id] = ticket
         desk.live += 1
         customer = conversation.customer_id
@@ -524,7 +533,15 @@ class Core:
         self.event_seq += 1
         event = build(
             Assigned,
-            (self.event_seq, now, ticket.id, ticket.group, ticket.channel, op.id, now - ticket.enqueued_at),
+            (
+                self.event_seq,
+                now,
+                ticket.id,
+                ticket.group,
+                ticket.channel,
+                op.id,
+                now - ticket.enqueued_at,
+            ),
         )
         events.append(event)
         if self.books is not None:
@@ -635,7 +652,15 @@ class Core:
         self.event_seq += 1
         event = build(
             Finished,
-            (self.event_seq, now, ticket.id, ticket.group, ticket.channel, operator_id, handle_time),
+            (
+                self.event_seq,
+                now,
+                ticket.id,
+                ticket.group,
+                ticket.channel,
+                operator_id,
+                handle_time,
+            ),
         )
         events: list[Event] = [event]
         if self.books is not None:
@@ -848,4 +873,4 @@ def _joined(op: OperatorState) -> int:
     return op.joined
 
 
-__all__ += ["NEVER", "LATER", "NOW", "NO_OFFERS", "sorted_offers"]
+__all__ += ["LATER", "NEVER", "NOW", "NO_OFFERS", "sorted_offers"]

@@ -1,9 +1,9 @@
 """What happened: the events every mutating Router call returns.
 
-Events are immutable, keyword-only value objects (tuples underneath, for speed). ``seq`` numbers them in the order the
-Router produced them (one counter per Router, never reused, carried over by snapshots);
-``time`` is the Router's clock when it happened. Waiting and handling times are in the
-clock's seconds.
+Events are immutable, keyword-only value objects (tuples underneath, for speed). ``seq``
+numbers them in the order the Router produced them (one counter per Router, never
+reused, carried over by snapshots); ``time`` is the Router's clock when it happened.
+Waiting and handling times are in the clock's seconds.
 
 The first event of every mutating call names the call and carries its input
 (``Submitted`` carries the conversation, ``OperatorAdded`` the operator…); the events
@@ -15,7 +15,7 @@ events into JSON-ready data and back.
 from __future__ import annotations
 
 from collections import _tuplegetter  # type: ignore[attr-defined]
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, dataclass_transform
 
 from omniroute.codec import DEFAULT_SETTINGS, Decoder, encode_conversation, encode_operator
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 
+@dataclass_transform(kw_only_default=True, frozen_default=True)
 class _EventType(type):
     """Makes event classes: immutable tuples with named, typed fields.
 
@@ -93,7 +94,7 @@ class _EventType(type):
         for index, field in enumerate(fields):
             if field in own:
                 setattr(cls, field, _tuplegetter(index, f"{name}.{field}"))
-        cls.__new__ = staticmethod(_constructor(cls, fields, defaults))  # type: ignore[assignment]
+        cls.__new__ = staticmethod(_constructor(cls, fields, defaults))  # type: ignore[method-assign]
         return cls
 
 
@@ -101,12 +102,9 @@ def _constructor(cls: type, fields: tuple[str, ...], defaults: dict[str, Any]) -
     """A ``__new__`` with one keyword-only argument per field, like attrs writes."""
     params = ", ".join(f"{f}=_defaults[{f!r}]" if f in defaults else f for f in fields)
     values = "".join(f"{f}, " for f in fields)
-    source = (
-        f"def __new__(cls, *, {params}):\n"
-        f"    return _new(cls, ({values}))\n"
-    )
+    source = f"def __new__(cls, *, {params}):\n    return _new(cls, ({values}))\n"
     scope: dict[str, Any] = {"_new": tuple.__new__, "_defaults": defaults}
-    exec(source, scope)  # noqa: S102 - generated from field names, as attrs does
+    exec(source, scope)
     new = scope["__new__"]
     new.__qualname__ = f"{cls.__qualname__}.__new__"
     return new
@@ -131,7 +129,6 @@ else:
     build = tuple.__new__
 
 
-@dataclass_transform(kw_only_default=True, frozen_default=True)
 class Event(_Storage, metaclass=_EventType):
     """Fields every event has.
 
@@ -152,12 +149,12 @@ class Event(_Storage, metaclass=_EventType):
         if other.__class__ is not self.__class__:
             # Not NotImplemented for tuples: a plain tuple would then compare its items.
             return False if isinstance(other, tuple) else NotImplemented
-        return _tuple_eq(self, other)  # type: ignore[no-any-return]
+        return _tuple_eq(self, other)
 
     def __ne__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return True if isinstance(other, tuple) else NotImplemented
-        return _tuple_ne(self, other)  # type: ignore[no-any-return]
+        return _tuple_ne(self, other)
 
     def __hash__(self) -> int:
         return hash((self.__class__, _tuple_hash(self)))
@@ -169,8 +166,7 @@ class Event(_Storage, metaclass=_EventType):
 
     def __repr__(self) -> str:
         values = ", ".join(
-            f"{name}={value!r}"
-            for name, value in zip(self._fields, _tuple_iter(self), strict=True)
+            f"{name}={value!r}" for name, value in zip(self._fields, _tuple_iter(self), strict=True)
         )
         return f"{self.__class__.__name__}({values})"
 
@@ -218,10 +214,18 @@ class Event(_Storage, metaclass=_EventType):
         return kind(**fields)
 
 
-_tuple_eq = tuple.__eq__
-_tuple_ne = tuple.__ne__
-_tuple_hash = tuple.__hash__
-_tuple_iter = tuple.__iter__
+if TYPE_CHECKING:
+
+    def _tuple_eq(a: object, b: object, /) -> bool: ...
+    def _tuple_ne(a: object, b: object, /) -> bool: ...
+    def _tuple_hash(a: object, /) -> int: ...
+    def _tuple_iter(a: object, /) -> Iterator[Any]: ...
+else:
+    # tuple's own methods, reached past Event's overrides.
+    _tuple_eq = tuple.__eq__
+    _tuple_ne = tuple.__ne__
+    _tuple_hash = tuple.__hash__
+    _tuple_iter = tuple.__iter__
 
 
 class ConversationEvent(Event):

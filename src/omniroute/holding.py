@@ -123,5 +123,7 @@ def _rearm(core: Core, ticket: Ticket) -> None:
             core.timers.schedule(ticket.held_at + grace, RELEASE, ticket, None, ticket.held_at)
 
 
-GRACE: TimerRow[Core] = TimerRow(RELEASE, "release after a grace time", live=_live, fire=_fire, rearm=_rearm)
+GRACE: TimerRow[Core] = TimerRow(
+    RELEASE, "release after a grace time", live=_live, fire=_fire, rearm=_rearm
+)
 """A held conversation freeing its operator's slot after its group's grace time."""

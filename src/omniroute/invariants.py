@@ -48,7 +48,7 @@ def check_core(core: Core) -> None:
     """:func:`check_invariants` of a core itself."""
     core.room._check()
     for line in core.room.lines():
-        for key in line.keys():
+        for key in line.keys():  # noqa: SIM118 (a Line, not a dict)
             _require(key[-1].key is key and key[-1].line is line, f"{key[-1].id!r} is misfiled")
     queued, offered = ConversationState.QUEUED, ConversationState.OFFERED
     held_states = (ConversationState.ASSIGNED, ConversationState.HELD)
@@ -159,8 +159,7 @@ def check_core(core: Core) -> None:
             kept = [
                 t.id
                 for t in op.conversations.values()
-                if t.state is not ConversationState.ASSIGNED
-                or not desks[t.group].keep_on_leave
+                if t.state is not ConversationState.ASSIGNED or not desks[t.group].keep_on_leave
             ]
             _require(not kept, f"operator {op_id!r} is OFFLINE but holds {kept}")
         for group_id in op.operator.groups:
@@ -239,7 +238,9 @@ def metrics_problems(core: Core) -> list[str]:
             "channel": ticket.channel,
             "waiting": ticket.state in waiting_states,
             "in a slot": in_slot,
-            "operator": ticket.operator.id if in_slot and ticket.operator else contact.stat_operator,
+            "operator": ticket.operator.id
+            if in_slot and ticket.operator
+            else contact.stat_operator,
             "on hold": ticket.held_at is not None,
             "responded": ticket.responded,
             "offers": set(ticket.offers) if ticket.state is ConversationState.OFFERED else None,

@@ -789,4 +789,3 @@ class Metrics:
             metrics._agents[agent_id] = agent
         metrics._bots = set(read.texts(top["bots"], f"{path}.bots"))
         return metrics
-

@@ -113,5 +113,7 @@ def _rearm(core: Core, ticket: Ticket) -> None:
         schedule(core, ticket)
 
 
-AFTER: TimerRow[Core] = TimerRow(OVERFLOW, "overflow after a wait", live=_live, fire=_fire, rearm=_rearm)
+AFTER: TimerRow[Core] = TimerRow(
+    OVERFLOW, "overflow after a wait", live=_live, fire=_fire, rearm=_rearm
+)
 """A waiting conversation's overflow after ``Overflow.after`` seconds in its group."""

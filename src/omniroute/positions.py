@@ -145,5 +145,7 @@ def _rearm(core: Core, ticket: Ticket) -> None:
         watch(core, ticket)
 
 
-NOTIFICATION: TimerRow[Core] = TimerRow(NOTIFY, "notification", live=_live, fire=_fire, rearm=_rearm)
+NOTIFICATION: TimerRow[Core] = TimerRow(
+    NOTIFY, "notification", live=_live, fire=_fire, rearm=_rearm
+)
 """A place told late: its ticket moved up enough but was told too recently."""

@@ -80,9 +80,7 @@ def vacate(
     for ticket in [t for t in op.conversations.values() if t.state is OFFERED]:
         op.release(ticket, now)
         del ticket.offers[op.id]
-        core.record(
-            events, OfferRescinded, ticket, now, operator_id=op.id, reason="operator_left"
-        )
+        core.record(events, OfferRescinded, ticket, now, operator_id=op.id, reason="operator_left")
         if not ticket.offers:
             ticket.move("rescind")
             core.place(ticket)
@@ -129,9 +127,7 @@ def _told_requeued(
 ) -> None:
     position = ticket.line.position(ticket.key)
     waited = now - ticket.enqueued_at
-    core.record(
-        events, Requeued, ticket, now, operator_id=op.id, position=position, waited=waited
-    )
+    core.record(events, Requeued, ticket, now, operator_id=op.id, position=position, waited=waited)
     core.told(ticket, position, now)
 
 
@@ -163,5 +159,7 @@ def _rearm(core: Core, ticket: Ticket) -> None:
         core.timers.schedule(op.status_since + keep, LEAVE, ticket, op, op.status_since)
 
 
-KEPT: TimerRow[Core] = TimerRow(LEAVE, "kept for an operator who left", live=_live, fire=_fire, rearm=_rearm)
+KEPT: TimerRow[Core] = TimerRow(
+    LEAVE, "kept for an operator who left", live=_live, fire=_fire, rearm=_rearm
+)
 """The end of ``Group.keep_on_leave`` for a conversation an OFFLINE operator holds."""

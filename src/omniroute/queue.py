@@ -173,7 +173,9 @@ class WaitingRoom(Generic[T]):
         # bumped whenever a line appears or disappears, to refresh cached line lists
         self.version = 0
 
-    def find(self, groups: tuple[str, ...], channel: str, requirement: Requirement) -> Line[T] | None:
+    def find(
+        self, groups: tuple[str, ...], channel: str, requirement: Requirement
+    ) -> Line[T] | None:
         """The line for these keys, if it exists."""
         return self._lines.get((groups, channel, requirement, None))
 

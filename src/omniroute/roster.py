@@ -100,9 +100,7 @@ def remove_group(core: Core, group_id: str) -> list[Event]:
             "finish or abandon them first"
         )
     if core.rules is not None and group_id in core.rules.groups():
-        raise GroupInUse(
-            f"group {group_id!r} is a target of the rules; set rules without it first"
-        )
+        raise GroupInUse(f"group {group_id!r} is a target of the rules; set rules without it first")
     if desk.overflow_from:
         raise GroupInUse(
             f"group {group_id!r} is the overflow of group(s) {sorted(desk.overflow_from)}; "

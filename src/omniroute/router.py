@@ -250,7 +250,12 @@ class Router:
         (or ``Offered``) or ``Queued``. Cost: one :meth:`submit` plus one slot freed.
         """
         return transfers.handoff(
-            self._core, conversation_id, to_group, reason=reason, requires=requires, priority=priority
+            self._core,
+            conversation_id,
+            to_group,
+            reason=reason,
+            requires=requires,
+            priority=priority,
         )
 
     def transfer(

@@ -35,11 +35,11 @@ from omniroute.codec import (
     encode_group_settings,
     encode_operator,
 )
+from omniroute.conversation import Conversation
+from omniroute.core import Core
 from omniroute.errors import SnapshotError
 from omniroute.estimate import WaitEstimator
 from omniroute.history import History, HistoryLimits
-from omniroute.conversation import Conversation
-from omniroute.core import Core
 from omniroute.invariants import metrics_problems
 from omniroute.lifecycle import ConversationState
 from omniroute.metrics import Metrics
@@ -518,7 +518,9 @@ class _Reader:
                 )
 
 
-def restore(data: Mapping[str, Any] | str | bytes, core: Core, factories: StrategyFactories) -> None:
+def restore(
+    data: Mapping[str, Any] | str | bytes, core: Core, factories: StrategyFactories
+) -> None:
     """Fill the empty ``core`` from a snapshot. Cost ``O(n l + q log q)``."""
     reader = _Reader(parse(data), factories)
     core.last_time = reader.now

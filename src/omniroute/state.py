@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from omniroute.history import Record
     from omniroute.strategies.base import Strategy
 
-__all__ = ["NO_OFFERS", "NOBODY", "OperatorState", "Ticket"]
+__all__ = ["NOBODY", "NO_OFFERS", "OperatorState", "Ticket"]
 
 NO_OFFERS: dict[str, OperatorState] = {}
 NOBODY: frozenset[str] = frozenset()
@@ -44,51 +44,51 @@ class Ticket:
     __slots__ = (
         # the lifecycle
         "_current",
+        # the contact, as the statistics count it (omniroute.metrics)
+        "answered",
         "assigned_at",
         "channel",
+        "contact_start",
+        "count_key",
+        # offers
+        "declined",
         "enqueued_at",
         "entered_at",
         "group",
         "groups",
-        "id",
-        "key",
-        "line",
-        "operator",
-        "requirement",
-        "seq",
-        "state",
-        "step",
-        "submitted",
-        # offers
-        "declined",
-        "offered_at",
-        "offers",
-        # continuity: waiting for one operator, the customer's history
-        "record",
-        "reserved_for",
-        "reserved_until",
+        "handled",
         # waiting on the customer
         "held_at",
         "held_by",
         "held_for",
-        # position telling
-        "told",
-        "told_at",
-        "watch_stamp",
-        # the contact, as the statistics count it (omniroute.metrics)
-        "answered",
-        "contact_start",
-        "count_key",
-        "handled",
         "hold_since",
         "hold_total",
+        "id",
+        "key",
+        "line",
+        "offered_at",
+        "offers",
+        "operator",
+        # continuity: waiting for one operator, the customer's history
+        "record",
+        "requirement",
+        "reserved_for",
+        "reserved_until",
         "responded",
+        "seq",
         "slot_since",
         "stat_offers",
         "stat_operator",
+        "state",
+        "step",
+        "submitted",
+        # position telling
+        "told",
+        "told_at",
         "wait_key",
         "wait_since",
         "waiting",
+        "watch_stamp",
     )
 
     def __init__(
@@ -372,7 +372,9 @@ class OperatorState:
         self.capacity = capacity = operator.capacity
         self.limit = _only_total(capacity)
         self.units_used = sum(capacity.cost_of(t.channel) for t in self.conversations.values())
-        self.holds_exclusive = sum(t.channel in capacity.exclusive for t in self.conversations.values())
+        self.holds_exclusive = sum(
+            t.channel in capacity.exclusive for t in self.conversations.values()
+        )
         self._measure()
         self.lines_version = -1
 
@@ -389,9 +391,7 @@ class OperatorState:
         """Whether they may ever take a conversation of ``group`` that requires
         ``requirement``: they serve the group and have the skills."""
         operator = self.operator
-        return group in operator.groups and (
-            not requirement or meets(operator.skills, requirement)
-        )
+        return group in operator.groups and (not requirement or meets(operator.skills, requirement))
 
     def may_take(self, group: str, channel: str, requirement: Requirement) -> bool:
         """Whether they may take such a conversation on ``channel`` now: free to
@@ -412,4 +412,3 @@ def _only_total(capacity: Capacity) -> int | None:
     if capacity.per_channel or capacity.exclusive or capacity.units is not None:
         return None
     return capacity.total
-

@@ -267,7 +267,6 @@ def longest(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-
 def count(read: Reader, value: Any, path: str) -> int:
     number = read.integer(value, path)
     if number < 0:
@@ -425,4 +424,3 @@ def copy_contact(source: Contact, target: Any) -> None:
     """Give ``target`` (a ticket) the contact attributes of ``source``."""
     for name in Contact.__slots__:
         setattr(target, name, getattr(source, name))
-
