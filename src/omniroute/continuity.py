@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from omniroute import restarts
 from omniroute.conversation import Conversation
 from omniroute.core import LATER, NEVER, Core, Desk
 from omniroute.events import AffinityFallback, Event
@@ -33,7 +34,7 @@ def prefer(
     wanted, wait = _target(core, conversation, desk, now)
     if wanted is None:
         return NEVER, None, None, None, wait
-    reach, target, via = core.reach(wanted, (desk.id,), conversation, wait)
+    reach, target, via = restarts.reach(core, wanted, (desk.id,), conversation, wait)
     return reach, target, via, wanted, wait
 
 

@@ -679,7 +679,7 @@ class Core:
         was_queued = ticket.state is QUEUED
         ticket.move("abandon")
         self.record(events, Abandoned, ticket, now, waited=now - ticket.enqueued_at)
-        offered = sorted_offers(ticket)
+        offered = ticket.offered_in_order()
         if was_queued:
             self.room.remove(ticket.line, ticket.key)
         self.end(ticket, "abandoned", now)
@@ -786,91 +786,9 @@ class Core:
         for ticket in sorted(tickets, key=_order):
             self.back_in_line(ticket, now, events)
 
-    def restart(
-        self,
-        ticket: Ticket,
-        conversation: Conversation,
-        desk: Desk,
-        groups: tuple[str, ...],
-        step: int,
-        now: float,
-        action: str,
-    ) -> None:
-        """The ticket waits afresh, from ``now``, in ``groups`` (``desk`` last) as
-        ``conversation`` at relaxation ``step``: a hand-off, a transfer or a resume
-        (``action``). The caller freed its operator's slot and routes it."""
-        ticket.move(action)
-        self.count_live(ticket, -1)
-        ticket.submitted = conversation
-        ticket.groups = groups
-        ticket.moved(group=desk.id, step=step)
-        self.count_live(ticket, 1)
-        ticket.enqueued_at = ticket.entered_at = now
-        ticket.declined = NOBODY
-        ticket.operator = None
-        ticket.assigned_at = None
-        ticket.held_for = 0.0
-        ticket.key = (*desk.group.order(conversation.priority, now, ticket.seq), ticket)
-        if ticket.record is not None:
-            ticket.record.moved(desk.id)
-
-    def route_restarted(
-        self,
-        ticket: Ticket,
-        now: float,
-        events: list[Event],
-        target_id: str | None = None,
-        wait: float = 0.0,
-    ) -> None:
-        """Route a restarted ticket: to ``target_id`` if they may take it now, else
-        wait for them alone up to ``wait``, else to anyone eligible."""
-        conversation = ticket.conversation
-        reach, target, via = NEVER, None, None
-        if target_id is not None:
-            reach, target, via = self.reach(target_id, ticket.groups, conversation, wait)
-        if reach == NOW:
-            assert target is not None
-            assert via is not None
-            picks = [(target, via)]
-        elif reach == LATER:
-            picks = []
-        else:
-            want = self.desks[ticket.group].want
-            picks = self.pick(ticket.groups, conversation, ticket.declined, want)
-        if target_id is not None:
-            self.keep_hook(self, ticket, reach, target, target_id, wait, now, events)
-        ticket.line = self.line_of(ticket)
-        self.arrive(ticket, picks, now, events)
-
-    def reach(
-        self, operator_id: str, groups: tuple[str, ...], conversation: Conversation, wait: float
-    ) -> tuple[int, OperatorState | None, str | None]:
-        """Whether the operator may take the conversation NOW, LATER (it waits for
-        them) or NEVER (anyone may take it), and through which group."""
-        op = self.operators.get(operator_id)
-        if op is None or op.status is OFFLINE:
-            return NEVER, None, None
-        via = op.serves(groups, conversation.requirement)
-        if via is None:
-            return NEVER, None, None
-        if op.free and op.fits(conversation.channel):
-            return NOW, op, via
-        return (LATER if wait > 0 else NEVER), op, via
-
 
 def _order(ticket: Ticket) -> tuple[int, float, int]:
     return ticket.order
 
 
-def sorted_offers(ticket: Ticket) -> list[OperatorState]:
-    """The operators a ticket is offered to, in the order they joined."""
-    if not ticket.offers:
-        return []
-    return sorted(ticket.offers.values(), key=_joined)
-
-
-def _joined(op: OperatorState) -> int:
-    return op.joined
-
-
-__all__ += ["LATER", "NEVER", "NOW", "NO_OFFERS", "sorted_offers"]
+__all__ += ["LATER", "NEVER", "NOW", "NO_OFFERS"]

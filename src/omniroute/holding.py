@@ -9,6 +9,7 @@ released, to the same operator if they can take it, else to anyone after a wait.
 
 from __future__ import annotations
 
+from omniroute import restarts
 from omniroute.core import Core
 from omniroute.events import Event, Held, Released, Responded, Resumed
 from omniroute.lifecycle import ConversationState, require
@@ -80,9 +81,9 @@ def resume(core: Core, conversation_id: str) -> list[Event]:
     desk.released -= 1
     submitted = ticket.submitted
     conversation = submitted if submitted.group == desk.id else submitted.routed(group=desk.id)
-    core.restart(ticket, conversation, desk, ticket.groups, ticket.step, now, "resume")
+    restarts.restart(core, ticket, conversation, desk, ticket.groups, ticket.step, now, "resume")
     wait = (desk.affinity or DEFAULT_AFFINITY).wait
-    core.route_restarted(ticket, now, events, operator_id, wait)
+    restarts.route_restarted(core, ticket, now, events, operator_id, wait)
     return core.emit(events)
 
 

@@ -10,7 +10,7 @@ misses in a row the operator is set AWAY.
 
 from __future__ import annotations
 
-from omniroute.core import NO_OFFERS, Core, Pick, sorted_offers
+from omniroute.core import NO_OFFERS, Core, Pick
 from omniroute.errors import InvalidTransition
 from omniroute.events import (
     Assigned,
@@ -71,7 +71,7 @@ def accept(core: Core, conversation_id: str, operator_id: str) -> list[Event]:
     now = core.now()
     events: list[Event] = []
     core.record(events, OfferAccepted, ticket, now, operator_id=op.id)
-    others = [o for o in sorted_offers(ticket) if o is not op]
+    others = [o for o in ticket.offered_in_order() if o is not op]
     ticket.offers = NO_OFFERS
     op.missed = 0
     ticket.move("accept")
@@ -125,7 +125,7 @@ def _withdraw(core: Core, ticket: Ticket, action: str, now: float, events: list[
 def _expire(core: Core, ticket: Ticket, now: float, events: list[Event]) -> None:
     """Nobody answered the offers in time: they expire, the operators may be set
     AWAY, and the conversation goes to the next operator."""
-    ops = sorted_offers(ticket)
+    ops = ticket.offered_in_order()
     ticket.offers = NO_OFFERS
     ticket.declined |= {op.id for op in ops}
     for op in ops:

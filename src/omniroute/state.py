@@ -158,6 +158,12 @@ class Ticket:
         self.state = after
         return after
 
+    def offered_in_order(self) -> list[OperatorState]:
+        """The operators it is offered to, in the order they joined."""
+        if not self.offers:
+            return []
+        return sorted(self.offers.values(), key=_joined)
+
     @property
     def conversation(self) -> Conversation:
         """Its current form, built when first asked after an overflow or a
@@ -412,3 +418,7 @@ def _only_total(capacity: Capacity) -> int | None:
     if capacity.per_channel or capacity.exclusive or capacity.units is not None:
         return None
     return capacity.total
+
+
+def _joined(op: OperatorState) -> int:
+    return op.joined

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from omniroute import restarts
 from omniroute.core import Core
 from omniroute.errors import InvalidTransition, ValidationError
 from omniroute.events import Event, HandedOff, Transferred
@@ -70,7 +71,7 @@ def handoff(
     from_group = ticket.group
     bot.release(ticket, now)
     # New requirements come with new steps: counted from the first.
-    core.restart(ticket, conversation, desk, (to_group,), 0, now, "handoff")
+    restarts.restart(core, ticket, conversation, desk, (to_group,), 0, now, "handoff")
     ticket.responded = False  # a new contact, for new people
     core.record(
         events,
@@ -83,7 +84,7 @@ def handoff(
         requires=None if requires is None else conversation.requires,
         priority=priority,
     )
-    core.route_restarted(ticket, now, events)
+    restarts.route_restarted(core, ticket, now, events)
     core.refill(bot, now, events)
     return core.emit(events)
 
@@ -137,7 +138,7 @@ def transfer(
     from_group = ticket.group
     holder.release(ticket, now)
     conversation = ticket.submitted.routed(group=desk.id, priority=priority)
-    core.restart(ticket, conversation, desk, groups, ticket.step, now, "transfer")
+    restarts.restart(core, ticket, conversation, desk, groups, ticket.step, now, "transfer")
     ticket.responded = False  # a new contact, for new people
     if to_operator is None:
         ticket.declined = frozenset([holder.id])
@@ -154,6 +155,6 @@ def transfer(
         reason=reason,
         priority=priority,
     )
-    core.route_restarted(ticket, now, events, to_operator, wait)
+    restarts.route_restarted(core, ticket, now, events, to_operator, wait)
     core.refill(holder, now, events)
     return core.emit(events)

@@ -96,12 +96,8 @@ def conversation_info(ticket: Ticket) -> ConversationInfo:
         operator_id=ticket.operator.id if ticket.operator is not None else None,
         assigned_at=ticket.assigned_at,
         position=ticket.line.position(ticket.key) if ticket.state is QUEUED else None,
-        offered_to=tuple(op.id for op in sorted(ticket.offers.values(), key=_joined)),
+        offered_to=tuple(op.id for op in ticket.offered_in_order()),
         waiting_for=None if ticket.reserved_for is None else ticket.reserved_for.id,
         held_at=ticket.held_at,
         held_by=ticket.held_by,
     )
-
-
-def _joined(op: OperatorState) -> int:
-    return op.joined
