@@ -645,7 +645,9 @@ class Core:
         handle_time = now - ticket.assigned_at
         if state is ASSIGNED:
             # Time on hold was the customer's, not handling.
-            self.estimator.handled(ticket.group, ticket.channel, handle_time - ticket.held_for)
+            self.estimator.count_handled(
+                ticket.group, ticket.channel, max(0.0, handle_time - ticket.held_for)
+            )
         elif state is RELEASED:
             self.desks[ticket.group].released -= 1
         self.end(ticket, "finished", now)

@@ -142,7 +142,16 @@ class WaitEstimator:
     Memory: at most ``window`` times per line, one number per group and channel.
     """
 
-    __slots__ = ("_handle", "_handle_time", "_horizon", "_lines", "_min", "_window", "settings")
+    __slots__ = (
+        "_handle",
+        "_handle_time",
+        "_horizon",
+        "_lines",
+        "_min",
+        "_smoothing",
+        "_window",
+        "settings",
+    )
 
     def __init__(self, settings: WaitEstimates) -> None:
         self.settings = settings
@@ -151,6 +160,7 @@ class WaitEstimator:
         self._horizon = float(settings.horizon)
         self._min = settings.min_samples
         self._handle_time = float(settings.handle_time)
+        self._smoothing = settings.smoothing
         self._lines: dict[Hashable, deque[float]] = {}
         self._handle: dict[tuple[str, str], float] = {}
 
@@ -177,12 +187,14 @@ class WaitEstimator:
                 f"handle time of {group!r}/{channel!r} must be a finite number of "
                 f"seconds >= 0, got {seconds!r}"
             )
+        self.count_handled(group, channel, float(seconds))
+
+    def count_handled(self, group: str, channel: str, seconds: float) -> None:
+        """:meth:`handled` without its checks, for the Router's own figures (a
+        float >= 0 from its clock), on every ``finish``."""
         key = (group, channel)
         mean = self._handle.get(key)
-        if mean is None:
-            self._handle[key] = float(seconds)
-        else:
-            self._handle[key] = mean + self.settings.smoothing * (seconds - mean)
+        self._handle[key] = seconds if mean is None else mean + self._smoothing * (seconds - mean)
 
     def mean_handle_time(self, group: str, channel: str) -> float:
         """The moving average of handle times for ``group`` and ``channel``, or

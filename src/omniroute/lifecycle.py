@@ -47,6 +47,10 @@ class ConversationState(enum.Enum):
     """Waiting on the customer's reply; the operator's slot was freed."""
     ENDED = "ended"
 
+    # Members are singletons compared by identity: hash them in C, not by name in
+    # Python (enum's default), since every move looks one up.
+    __hash__ = object.__hash__
+
 
 QUEUED, OFFERED, ASSIGNED, HELD, RELEASED, ENDED = ConversationState
 

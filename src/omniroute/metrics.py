@@ -85,6 +85,7 @@ from omniroute.tallies import (
     numbers,
     restart,
     slots,
+    start_contact,
 )
 
 __all__ = ["COUNTS", "Metrics", "slots"]
@@ -300,8 +301,8 @@ class Metrics:
     # -- events --------------------------------------------------------------------
 
     def _submitted(self, contact: Any, event: Submitted) -> None:
+        start_contact(contact, event.group, event.time)
         self._cell(contact.count_key).offered += 1
-        contact.waiting = True
 
     def _offered(self, contact: Any, event: Offered) -> None:
         self._load(event.operator_id, 1, event.time)

@@ -49,6 +49,8 @@ class Status(enum.Enum):
     AWAY = "away"
     OFFLINE = "offline"
 
+    __hash__ = object.__hash__  # identity, in C (enum's default hashes the name in Python)
+
 
 @attrs.frozen
 class Operator:

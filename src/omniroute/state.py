@@ -91,6 +91,21 @@ class Ticket:
         "watch_stamp",
     )
 
+    # The contact, set only while statistics are kept (see the end of __init__).
+    count_key: tuple[str, str]
+    wait_key: tuple[str, str]
+    contact_start: float
+    wait_since: float
+    waiting: bool
+    answered: bool
+    responded: bool
+    stat_operator: str | None
+    stat_offers: set[str] | None
+    slot_since: float | None
+    handled: float
+    hold_since: float | None
+    hold_total: float
+
     def __init__(
         self,
         conversation: Conversation,
@@ -106,7 +121,7 @@ class Ticket:
         self.id = conversation.id
         self.group = group = conversation.group
         self.groups: tuple[str, ...] = (group,)
-        self.channel = channel = conversation.channel
+        self.channel = conversation.channel
         self.seq = seq
         self.enqueued_at = now
         self.entered_at = now  # when it joined its current group
@@ -134,20 +149,9 @@ class Ticket:
         self.told = 0
         self.told_at = 0.0
         self.watch_stamp = 0  # which entry of its line's watch is current
-        # The contact (submission, hand-off or transfer) as the statistics count it,
-        # when they are kept (omniroute.tallies.Contact has the same attributes).
-        self.contact_start = now
-        self.count_key = self.wait_key = (group, channel)
-        self.wait_since = now
-        self.waiting = True
-        self.answered = False
-        self.responded = False  # whether an operator replied in this contact yet
-        self.stat_operator: str | None = None  # who has it in a slot, or last had it
-        self.stat_offers: set[str] | None = None  # who holds an offer of it
-        self.slot_since: float | None = None
-        self.handled = 0.0
-        self.hold_since: float | None = None
-        self.hold_total = 0.0
+        # The contact (answered, contact_start, count_key ... waiting) is set by the
+        # statistics when they count its Submitted (omniroute.tallies.start_contact),
+        # so a Router without statistics never pays for it.
 
     def move(self, action: str) -> ConversationState:
         """Apply ``action`` to the state, as ``lifecycle.MOVES`` says; raises
@@ -227,16 +231,15 @@ class OperatorState:
     """
 
     __slots__ = (
-        "_id",
-        "_idle_since",
-        "_joined",
-        "_utilisation",
         "active_by_channel",
         "capacity",
         "conversations",
         "free",
         "has_room",
         "holds_exclusive",
+        "id",
+        "idle_since",
+        "joined",
         "limit",
         "lines",
         "lines_version",
@@ -247,13 +250,15 @@ class OperatorState:
         "status_since",
         "strategies",
         "units_used",
+        "utilisation",
     )
 
     def __init__(self, operator: Operator, joined: int, now: float) -> None:
-        self._id = operator.id
-        self._joined = joined
-        self._idle_since = now
-        self._utilisation = 0.0
+        # OperatorView, read by strategies: plain attributes, read on every decision.
+        self.id: str = operator.id
+        self.joined = joined
+        self.idle_since = now
+        self.utilisation = 0.0
         self.has_room = True
         self.operator = operator
         self.capacity: Capacity = operator.capacity
@@ -278,10 +283,6 @@ class OperatorState:
     # -- OperatorView -------------------------------------------------------------
 
     @property
-    def id(self) -> str:
-        return self._id
-
-    @property
     def skills(self) -> Mapping[str, int]:
         return self.operator.skills
 
@@ -289,34 +290,22 @@ class OperatorState:
     def active(self) -> int:
         return self.n_active
 
-    @property
-    def utilisation(self) -> float:
-        return self._utilisation
-
-    @property
-    def idle_since(self) -> float:
-        return self._idle_since
-
-    @property
-    def joined(self) -> int:
-        return self._joined
-
     # -- load bookkeeping ---------------------------------------------------------
 
     def _measure(self) -> None:
         """Recompute what follows from the load, once per change rather than per read."""
         limit = self.limit
         if limit is not None:
-            self._utilisation = self.n_active / limit
+            self.utilisation = self.n_active / limit
             self.has_room = self.n_active < limit
             return
         capacity = self.capacity
         # An exclusive conversation blocks everything else: the operator is full.
         if self.holds_exclusive > 0:
-            self._utilisation = 1.0
+            self.utilisation = 1.0
             self.has_room = False
         else:
-            self._utilisation = capacity.utilisation(self.n_active, self.units_used)
+            self.utilisation = capacity.utilisation(self.n_active, self.units_used)
             self.has_room = capacity.has_room(self.n_active, self.units_used, False)
 
     def can_receive(self) -> bool:
@@ -344,7 +333,7 @@ class OperatorState:
         by_channel[channel] = by_channel.get(channel, 0) + 1
         limit = self.limit
         if limit is not None:
-            self._utilisation = n / limit
+            self.utilisation = n / limit
             self.has_room = n < limit
             return
         capacity = self.capacity
@@ -359,10 +348,10 @@ class OperatorState:
         del self.conversations[ticket.id]
         self.n_active = n = self.n_active - 1
         self.active_by_channel[channel] -= 1
-        self._idle_since = now
+        self.idle_since = now
         limit = self.limit
         if limit is not None:
-            self._utilisation = n / limit
+            self.utilisation = n / limit
             self.has_room = n < limit
             return
         capacity = self.capacity
@@ -385,11 +374,11 @@ class OperatorState:
         self.lines_version = -1
 
     def came_online(self, now: float) -> None:
-        self._idle_since = now
+        self.idle_since = now
 
     def restore_idle(self, idle_since: float) -> None:
         """Set when they were last idle, from a snapshot."""
-        self._idle_since = idle_since
+        self.idle_since = idle_since
 
     # -- eligibility: the one definition ------------------------------------------
 

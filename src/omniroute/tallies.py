@@ -30,6 +30,7 @@ __all__ = [
     "encode_interval",
     "restart",
     "slots",
+    "start_contact",
 ]
 
 Key = tuple[str, str]  # (group, channel)
@@ -180,21 +181,36 @@ class Contact:
         "waiting",
     )
 
+    count_key: Key  # where its counts go
+    wait_key: Key  # where it waits now
+    contact_start: float  # when its contact started
+    wait_since: float
+    waiting: bool
+    answered: bool
+    responded: bool  # whether an operator replied in this contact yet
+    stat_operator: str | None  # who has it in a slot, or last had it
+    stat_offers: set[str] | None  # who holds an offer of it
+    slot_since: float | None  # in an operator's slot since
+    handled: float
+    hold_since: float | None
+    hold_total: float
+
     def __init__(self, group: str, channel: str, now: float) -> None:
         self.channel = channel
-        self.count_key: Key = (group, channel)  # where its counts go
-        self.wait_key: Key = self.count_key  # where it waits now
-        self.contact_start = now  # when its contact started
-        self.wait_since = now
+        start_contact(self, group, now)
         self.waiting = False
-        self.answered = False
-        self.responded = False
-        self.stat_operator: str | None = None  # who has it in a slot, or last had it
-        self.stat_offers: set[str] | None = None  # who holds an offer of it
-        self.slot_since: float | None = None  # in an operator's slot since
-        self.handled = 0.0
-        self.hold_since: float | None = None
-        self.hold_total = 0.0
+
+
+def start_contact(contact: Any, group: str, now: float) -> None:
+    """Set the contact attributes of a :class:`Contact` or a Router's ticket (which
+    has the same ones): a submission, nothing counted yet."""
+    contact.count_key = contact.wait_key = (group, contact.channel)
+    contact.contact_start = contact.wait_since = now
+    contact.waiting = True
+    contact.answered = contact.responded = False
+    contact.stat_operator = contact.stat_offers = contact.slot_since = None
+    contact.handled = contact.hold_total = 0.0
+    contact.hold_since = None
 
 
 def restart(contact: Any, group: str, now: float) -> None:
