@@ -356,7 +356,7 @@ class Core:
                 if found is not None and found.size
                 else self.pick(groups, conversation, NOBODY, desk.want)
             )
-            line = found or room.line_for(groups, channel, requirement)
+            line = found if found is not None else room.line_for(groups, channel, requirement)
         if now is None:
             now = self.now()
         self.ticket_seq += 1

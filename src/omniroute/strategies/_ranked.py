@@ -257,7 +257,11 @@ class RankedStrategy:
         decision asks first (the Router uses it when
         :meth:`first_is_candidates_first`). ``O(1)`` amortised for a heap view,
         ``O(log n)`` for round-robin's."""
-        return self._first(self._view_for(conversation.requirement))
+        requirement = conversation.requirement
+        if not requirement:
+            # The no-requirement view always exists and is not in the LRU order.
+            return self._first(self._views[()])
+        return self._first(self._view_for(requirement))
 
     def first_is_candidates_first(self) -> bool:
         """Whether :meth:`first` gives what :meth:`candidates` gives first: true for
