@@ -1,4 +1,4 @@
-"""Shared fixtures and hypothesis profiles.
+"""Shared fixtures (a clock, a Router staffed on it) and hypothesis profiles.
 
 ``default`` and ``ci`` (chosen when ``CI`` is set) run 600 examples of up to 50 steps,
 the stateful test takes about fifteen seconds; ``HYPOTHESIS_PROFILE=thorough`` runs
@@ -7,12 +7,14 @@ the stateful test takes about fifteen seconds; ``HYPOTHESIS_PROFILE=thorough`` r
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.helpers import FakeClock
+from omniroute import Group, Router
+from tests.helpers import FakeClock, Staff, staffed
 
 # Checked by mypy (make lint), not run.
 collect_ignore = ["typing"]
@@ -34,3 +36,17 @@ settings.load_profile(
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def staff(clock: FakeClock) -> Staff:
+    """``staff(*groups, **operators)``: :func:`tests.helpers.staffed` on ``clock``."""
+    return functools.partial(staffed, clock)
+
+
+@pytest.fixture
+def router(staff: Staff) -> Router:
+    """Group ``g`` and ``ann``, ONLINE, serving it one conversation at a time.
+
+    A test class or module may override it with its own set-up."""
+    return staff(Group("g"), ann=({"g"},))

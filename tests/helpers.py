@@ -1,19 +1,47 @@
-"""Small test helpers: a state fingerprint, event filters, a ready team."""
+"""Small test helpers: a state fingerprint and the check that a refused call changed
+nothing, event filters, a staffed Router, a ready team."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from omniroute import Capacity, Conversation, Event, Group, Operator, Router, Status
 from omniroute.seam import core_of
 from omniroute.strategies import Strategy
 from omniroute.testing import FakeClock
 
-__all__ = ["FakeClock", "chat", "fingerprint", "kinds", "team"]
+__all__ = [
+    "FakeClock",
+    "Staff",
+    "chat",
+    "fingerprint",
+    "kinds",
+    "of",
+    "only",
+    "staffed",
+    "team",
+    "unchanged",
+]
+
+# The ``staff`` fixture (tests/conftest.py): ``staffed`` on the test's clock.
+Staff = Callable[..., Router]
 
 
 def kinds(events: list[Event]) -> list[str]:
     return [type(e).__name__ for e in events]
+
+
+def of(events: list[Event], kind: type[Event]) -> list[Any]:
+    return [e for e in events if isinstance(e, kind)]
+
+
+def only(events: list[Event], kind: type[Event]) -> Any:
+    found = of(events, kind)
+    assert len(found) == 1, events
+    return found[0]
 
 
 def fingerprint(router: Router) -> Any:
@@ -25,6 +53,32 @@ def fingerprint(router: Router) -> Any:
         if hasattr(s, "_views"):
             views.append({r: view.ranks() for r, view in s._views.items()})
     return router.snapshot(), views, core_of(router).room.version
+
+
+def unchanged(router: Router, call: Callable[[], Any], error: type[Exception], match: str) -> None:
+    """``call`` raises ``error`` and leaves the Router exactly as it was."""
+    before = fingerprint(router)
+    with pytest.raises(error, match=match):
+        call()
+    assert fingerprint(router) == before
+
+
+def staffed(
+    clock: FakeClock,
+    *groups: Group,
+    on_event: Callable[[Event], Any] | None = None,
+    **operators: Any,
+) -> Router:
+    """A Router with ``groups`` and ONLINE operators ``name=(groups, skills)`` or
+    ``name=Operator(...)``, added in the order given."""
+    router = Router(clock=clock, on_event=on_event)
+    for group in groups:
+        router.add_group(group)
+    for name, spec in operators.items():
+        operator = spec if isinstance(spec, Operator) else Operator(name, *spec)
+        router.add_operator(operator)
+        router.set_status(name, Status.ONLINE)
+    return router
 
 
 def team(

@@ -42,40 +42,9 @@ from omniroute import (
 )
 from omniroute.seam import core_of
 from omniroute.testing import FakeClock, check_invariants
-from tests.helpers import chat, fingerprint, kinds
+from tests.helpers import Staff, chat, kinds, of, only, staffed, unchanged
 
 # -- helpers ----------------------------------------------------------------------
-
-
-def staffed(clock: FakeClock, *groups: Group, **operators: Any) -> Router:
-    """A Router with ``groups`` and ONLINE operators ``name=(groups, skills)`` or
-    ``name=Operator(...)``, added in the order given."""
-    router = Router(clock=clock)
-    for group in groups:
-        router.add_group(group)
-    for name, spec in operators.items():
-        operator = spec if isinstance(spec, Operator) else Operator(name, *spec)
-        router.add_operator(operator)
-        router.set_status(name, Status.ONLINE)
-    return router
-
-
-def unchanged(router: Router, call: Any, error: type[Exception], match: str) -> None:
-    """``call`` raises ``error`` and leaves the Router exactly as it was."""
-    before = fingerprint(router)
-    with pytest.raises(error, match=match):
-        call()
-    assert fingerprint(router) == before
-
-
-def of(events: list[Event], kind: type[Event]) -> list[Any]:
-    return [e for e in events if isinstance(e, kind)]
-
-
-def only(events: list[Event], kind: type[Event]) -> Any:
-    found = of(events, kind)
-    assert len(found) == 1, events
-    return found[0]
 
 
 def visit(router: Router, customer: str) -> list[tuple[str, tuple[str, ...], str | None]]:
@@ -104,9 +73,7 @@ def returning(clock: FakeClock, affinity: Affinity | None = None, **group: Any) 
 
 
 class TestHistory:
-    def test_newest_first_across_channels(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_newest_first_across_channels(self, clock: FakeClock, router: Router) -> None:
         for cid, channel in (("c1", "chat"), ("e1", "email"), ("s1", "sms")):
             router.submit(Conversation(cid, channel=channel, group="g", customer_id="u"))
             clock.advance(5)
@@ -122,9 +89,9 @@ class TestHistory:
         assert router.history("nobody") == []
         check_invariants(router)
 
-    def test_a_finished_entry_records_operator_times_and_outcome(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_a_finished_entry_records_operator_times_and_outcome(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(chat("busy"))
         router.submit(chat("c1", customer_id="u"))
         clock.advance(7)
@@ -145,9 +112,8 @@ class TestHistory:
         ]
         check_invariants(router)
 
-    def test_an_abandoned_entry_has_no_operator(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"))
+    def test_an_abandoned_entry_has_no_operator(self, clock: FakeClock, staff: Staff) -> None:
+        router = staff(Group("g"))
         router.submit(chat("c1", customer_id="u"))
         clock.advance(30)
         router.abandon("c1")
@@ -160,9 +126,7 @@ class TestHistory:
         )
         check_invariants(router)
 
-    def test_live_entries_are_included(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_live_entries_are_included(self, router: Router) -> None:
         router.submit(chat("c1", customer_id="u"))
         router.submit(chat("c2", customer_id="u"))  # waits: ann is busy
         assert router.history("u") == [
@@ -189,9 +153,10 @@ class TestHistory:
         ]
         check_invariants(router)
 
-    def test_both_operators_are_recorded_after_a_transfer(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_both_operators_are_recorded_after_a_transfer(
+        self, clock: FakeClock, staff: Staff
+    ) -> None:
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},))
         router.submit(chat("c1", customer_id="u"))
         clock.advance(5)
         router.transfer("c1", to_operator="bob")
@@ -202,19 +167,17 @@ class TestHistory:
         assert visit(router, "u") == [("c1", ("ann", "bob"), "finished")]
         check_invariants(router)
 
-    def test_a_transfer_to_another_group_records_the_new_group(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), Group("h"), ann=({"g"},), hal=({"h"},))
+    def test_a_transfer_to_another_group_records_the_new_group(self, staff: Staff) -> None:
+        router = staff(Group("g"), Group("h"), ann=({"g"},), hal=({"h"},))
         router.submit(chat("c1", customer_id="u"))
         router.transfer("c1", to_group="h")
         [entry] = router.history("u")
         assert (entry.group, entry.operators) == ("h", ("ann", "hal"))
         check_invariants(router)
 
-    def test_an_overflow_records_the_new_group(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock, Group("general"), Group("billing", overflow=Overflow(to="general", after=30))
+    def test_an_overflow_records_the_new_group(self, clock: FakeClock, staff: Staff) -> None:
+        router = staff(
+            Group("general"), Group("billing", overflow=Overflow(to="general", after=30))
         )
         router.submit(chat("c1", group="billing", customer_id="u"))
         clock.advance(30)
@@ -223,9 +186,7 @@ class TestHistory:
         assert router.history("u")[0].group == "general"
         check_invariants(router)
 
-    def test_per_customer_keeps_the_newest(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_per_customer_keeps_the_newest(self, clock: FakeClock, router: Router) -> None:
         router.configure(history=HistoryLimits(per_customer=2))
         for cid in ("c1", "c2", "c3"):
             router.submit(chat(cid, customer_id="u"))
@@ -234,9 +195,8 @@ class TestHistory:
         assert [v.conversation_id for v in router.history("u")] == ["c3", "c2"]
         check_invariants(router)
 
-    def test_max_customers_forgets_the_least_recently_active(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=Operator("ann", {"g"}, capacity=Capacity(total=9)))
+    def test_max_customers_forgets_the_least_recently_active(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=Operator("ann", {"g"}, capacity=Capacity(total=9)))
         router.configure(history=HistoryLimits(max_customers=2))
         router.submit(chat("a1", customer_id="a"))
         router.submit(chat("b1", customer_id="b"))
@@ -250,9 +210,7 @@ class TestHistory:
         assert router.history("b") == []
         check_invariants(router)
 
-    def test_entries_expire_by_age_on_tick(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_entries_expire_by_age_on_tick(self, clock: FakeClock, router: Router) -> None:
         router.configure(history=HistoryLimits(max_age=100))
         router.submit(chat("c1", customer_id="u"))
         clock.advance(10)
@@ -267,9 +225,9 @@ class TestHistory:
         assert router.history("u") == []
         check_invariants(router)
 
-    def test_age_counts_from_the_end_and_live_entries_never_expire(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_age_counts_from_the_end_and_live_entries_never_expire(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.configure(history=HistoryLimits(max_age=100))
         router.submit(chat("live", customer_id="u"))
         router.submit(chat("gone", customer_id="u"))
@@ -280,9 +238,7 @@ class TestHistory:
         assert visit(router, "u") == [("live", ("ann",), None)]
         check_invariants(router)
 
-    def test_entries_expire_by_age_when_read(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_entries_expire_by_age_when_read(self, clock: FakeClock, router: Router) -> None:
         router.configure(history=HistoryLimits(max_age=100))
         router.submit(chat("c1", customer_id="u"))
         router.finish("c1")
@@ -294,18 +250,16 @@ class TestHistory:
         assert [v.conversation_id for v in router.history("v")] == ["other"]
         check_invariants(router)
 
-    def test_a_read_alone_expires_entries_by_the_clock(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_a_read_alone_expires_entries_by_the_clock(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.configure(history=HistoryLimits(max_age=100))
         router.submit(chat("c1", customer_id="u"))
         router.finish("c1")
         clock.advance(150)
         assert router.history("u") == []
 
-    def test_no_history_gives_nothing_and_records_nothing(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_no_history_gives_nothing_and_records_nothing(self, router: Router) -> None:
         router.submit(chat("c1", customer_id="u"))
         router.configure(history=None)
         assert router.config.history is None
@@ -320,9 +274,7 @@ class TestHistory:
         assert router.history("u") == []
         check_invariants(router)
 
-    def test_conversations_live_while_history_was_off_stay_unrecorded(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_conversations_live_while_history_was_off_stay_unrecorded(self, router: Router) -> None:
         router.configure(history=None)
         router.submit(chat("c1", customer_id="u"))
         router.configure(history=HistoryLimits())
@@ -330,9 +282,7 @@ class TestHistory:
         assert router.history("u") == []
         check_invariants(router)
 
-    def test_changing_a_limit_starts_an_empty_history(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_changing_a_limit_starts_an_empty_history(self, router: Router) -> None:
         router.submit(chat("c1", customer_id="u"))
         router.finish("c1")
         router.submit(chat("live", customer_id="u"))
@@ -347,9 +297,7 @@ class TestHistory:
         assert [v.conversation_id for v in router.history("u")] == ["new"]
         check_invariants(router)
 
-    def test_the_same_limits_or_other_settings_keep_the_history(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_the_same_limits_or_other_settings_keep_the_history(self, router: Router) -> None:
         router.submit(chat("c1", customer_id="u"))
         router.finish("c1")
         router.configure(history=HistoryLimits())
@@ -357,9 +305,8 @@ class TestHistory:
         assert [v.conversation_id for v in router.history("u")] == ["c1"]
         check_invariants(router)
 
-    def test_history_survives_snapshot_and_restore(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_history_survives_snapshot_and_restore(self, clock: FakeClock, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},))
         router.submit(chat("c1", customer_id="u"))
         clock.advance(3)
         router.transfer("c1", to_operator="bob")
@@ -379,14 +326,9 @@ class TestHistory:
         ]
         check_invariants(restored)
 
-    def test_history_survives_journal_replay(self) -> None:
-        clock = FakeClock()
+    def test_history_survives_journal_replay(self, clock: FakeClock, staff: Staff) -> None:
         journal: list[Event] = []
-        router = Router(clock=clock, on_event=journal.append)
-        router.add_group(Group("g"))
-        for name in ("ann", "bob"):
-            router.add_operator(Operator(name, {"g"}))
-            router.set_status(name, Status.ONLINE)
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},), on_event=journal.append)
         router.configure(history=HistoryLimits(per_customer=3, max_age=1000))
         router.submit(chat("c1", customer_id="u"))
         router.submit(chat("c2", customer_id="v"))
@@ -413,12 +355,12 @@ class TestHistory:
             assert rebuilt.snapshot() == router.snapshot()
             check_invariants(rebuilt)
 
-    def test_history_takes_a_customer_id_string(self) -> None:
-        router = Router(clock=FakeClock())
+    def test_history_takes_a_customer_id_string(self, staff: Staff) -> None:
+        router = staff()
         unchanged(router, lambda: router.history(7), ValidationError, "customer id")  # type: ignore[arg-type]
 
-    def test_configure_refuses_bad_settings(self) -> None:
-        router = staffed(FakeClock(), Group("g"))
+    def test_configure_refuses_bad_settings(self, staff: Staff) -> None:
+        router = staff(Group("g"))
         unchanged(
             router,
             lambda: router.configure(history={"per_customer": 2}),  # type: ignore[arg-type]
@@ -437,11 +379,16 @@ class TestHistory:
 
 
 class TestAffinity:
-    def test_a_returning_customer_goes_back_even_when_the_strategy_picks_another(self) -> None:
-        clock = FakeClock()
+    @pytest.fixture
+    def router(self, clock: FakeClock) -> Router:
+        """``returning`` as it is: ann served customer u; ann and bob ONLINE, idle."""
+        return returning(clock)
+
+    def test_a_returning_customer_goes_back_even_when_the_strategy_picks_another(
+        self, staff: Staff
+    ) -> None:
         cap = Capacity(total=3)
-        router = staffed(
-            clock,
+        router = staff(
             Group("g", affinity=Affinity()),
             ann=Operator("ann", {"g"}, capacity=cap),
             bob=Operator("bob", {"g"}, capacity=cap),
@@ -460,9 +407,8 @@ class TestAffinity:
         assert events[-1].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_without_affinity_the_customer_goes_where_the_strategy_says(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_without_affinity_the_customer_goes_where_the_strategy_says(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},))
         router.submit(chat("old", customer_id="u"))  # ann
         router.finish("old")
         router.submit(chat("x"))  # ann again: first added, both idle
@@ -471,9 +417,9 @@ class TestAffinity:
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_busy_operator_it_waits_for_them_alone_and_they_take_it(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_busy_operator_it_waits_for_them_alone_and_they_take_it(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.set_status("bob", Status.AWAY)
         router.submit(chat("x"))  # ann is busy now
         router.set_status("bob", Status.ONLINE)
@@ -502,8 +448,7 @@ class TestAffinity:
         router.submit(chat("x"))
         return router
 
-    def test_an_older_conversation_of_the_group_goes_first(self) -> None:
-        clock = FakeClock()
+    def test_an_older_conversation_of_the_group_goes_first(self, clock: FakeClock) -> None:
         router = self._ann_busy_only(clock)
         router.submit(chat("older"))
         clock.advance(1)
@@ -514,8 +459,7 @@ class TestAffinity:
         assert router.conversation("new").waiting_for == "ann"
         check_invariants(router)
 
-    def test_the_reserved_conversation_goes_first_when_it_is_older(self) -> None:
-        clock = FakeClock()
+    def test_the_reserved_conversation_goes_first_when_it_is_older(self, clock: FakeClock) -> None:
         router = self._ann_busy_only(clock)
         router.submit(chat("new", customer_id="u"))
         clock.advance(1)
@@ -526,8 +470,7 @@ class TestAffinity:
         assert router.position("younger") == 1
         check_invariants(router)
 
-    def test_a_higher_priority_in_the_group_goes_first(self) -> None:
-        clock = FakeClock()
+    def test_a_higher_priority_in_the_group_goes_first(self, clock: FakeClock) -> None:
         router = self._ann_busy_only(clock)
         router.submit(chat("new", customer_id="u"))
         clock.advance(1)
@@ -536,9 +479,7 @@ class TestAffinity:
         assert events[-1].conversation_id == "vip"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_away_operator_is_waited_for(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_an_away_operator_is_waited_for(self, clock: FakeClock, router: Router) -> None:
         router.set_status("ann", Status.AWAY)
         events = router.submit(chat("new", customer_id="u"))
         assert kinds(events) == ["Submitted", "Queued"]
@@ -549,9 +490,9 @@ class TestAffinity:
         assert events[-1].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_after_the_wait_it_falls_back_on_tick_to_another_operator(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_after_the_wait_it_falls_back_on_tick_to_another_operator(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.set_status("ann", Status.AWAY)
         router.submit(chat("new", customer_id="u"))
         clock.advance(59)
@@ -564,9 +505,9 @@ class TestAffinity:
         assert (assigned.operator_id, assigned.waited) == ("bob", 60.0)  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_after_the_wait_it_joins_the_group_line_if_nobody_is_free(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_after_the_wait_it_joins_the_group_line_if_nobody_is_free(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.set_status("ann", Status.AWAY)
         router.set_status("bob", Status.AWAY)
         router.submit(chat("first"))
@@ -580,8 +521,7 @@ class TestAffinity:
         assert events[-1].conversation_id == "first"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_infinite_wait_never_times_out(self) -> None:
-        clock = FakeClock()
+    def test_an_infinite_wait_never_times_out(self, clock: FakeClock) -> None:
         router = returning(clock, Affinity(wait=math.inf))
         router.set_status("ann", Status.AWAY)
         router.submit(chat("new", customer_id="u"))
@@ -590,9 +530,9 @@ class TestAffinity:
         assert router.conversation("new").waiting_for == "ann"
         check_invariants(router)
 
-    def test_a_customer_may_leave_while_waiting_for_their_operator(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_a_customer_may_leave_while_waiting_for_their_operator(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.set_status("ann", Status.AWAY)
         router.submit(chat("new", customer_id="u"))
         clock.advance(5)
@@ -604,9 +544,7 @@ class TestAffinity:
         assert router.tick() == []
         check_invariants(router)
 
-    def test_an_offline_operator_falls_back_at_once(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_an_offline_operator_falls_back_at_once(self, router: Router) -> None:
         router.set_status("ann", Status.OFFLINE)
         events = router.submit(chat("new", customer_id="u"))
         assert kinds(events) == ["Submitted", "AffinityFallback", "Assigned"]
@@ -614,9 +552,7 @@ class TestAffinity:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_operator_going_offline_while_waited_for_lets_it_go(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_an_operator_going_offline_while_waited_for_lets_it_go(self, router: Router) -> None:
         router.set_status("ann", Status.AWAY)
         router.set_status("bob", Status.AWAY)
         router.submit(chat("new", customer_id="u"))
@@ -628,9 +564,7 @@ class TestAffinity:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_removed_operator_lets_it_go(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_a_removed_operator_lets_it_go(self, router: Router) -> None:
         router.set_status("ann", Status.AWAY)
         router.submit(chat("new", customer_id="u"))
         events = router.remove_operator("ann")
@@ -639,11 +573,8 @@ class TestAffinity:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_update_that_removes_the_group_lets_it_go(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock, Group("g", affinity=Affinity()), Group("h"), ann=({"g", "h"},), bob=({"g"},)
-        )
+    def test_an_update_that_removes_the_group_lets_it_go(self, staff: Staff) -> None:
+        router = staff(Group("g", affinity=Affinity()), Group("h"), ann=({"g", "h"},), bob=({"g"},))
         router.set_status("bob", Status.AWAY)
         router.submit(chat("old", customer_id="u"))
         router.finish("old")
@@ -657,10 +588,8 @@ class TestAffinity:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_update_that_removes_the_skills_lets_it_go(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+    def test_an_update_that_removes_the_skills_lets_it_go(self, staff: Staff) -> None:
+        router = staff(
             Group("g", affinity=Affinity()),
             ann=({"g"}, {"de": 2}),
             bob=({"g"}, {"de": 2}),
@@ -681,10 +610,8 @@ class TestAffinity:
         assert events[1].reason == "operator_left"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_escalation_ends_the_wait(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+    def test_an_escalation_ends_the_wait(self, clock: FakeClock, staff: Staff) -> None:
+        router = staff(
             Group("general"),
             Group("g", affinity=Affinity(wait=600), overflow=Overflow(to="general", after=30)),
             ann=({"g"},),
@@ -700,8 +627,7 @@ class TestAffinity:
         assert events[-1].operator_id == "gus"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_operator_who_served_too_long_ago_is_not_a_target(self) -> None:
-        clock = FakeClock()
+    def test_an_operator_who_served_too_long_ago_is_not_a_target(self, clock: FakeClock) -> None:
         router = returning(clock, Affinity(within=100, wait=60))  # ann served it at 0
         router.set_status("ann", Status.AWAY)
         clock.advance(91)  # t=101
@@ -710,8 +636,7 @@ class TestAffinity:
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_within_counts_from_when_they_served_inclusive(self) -> None:
-        clock = FakeClock()
+    def test_within_counts_from_when_they_served_inclusive(self, clock: FakeClock) -> None:
         router = returning(clock, Affinity(within=100, wait=60))
         router.set_status("ann", Status.AWAY)
         clock.advance(90)  # t=100: served exactly `within` ago
@@ -720,10 +645,8 @@ class TestAffinity:
         assert events[-1].for_operator == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_bots_are_never_targets(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+    def test_bots_are_never_targets(self, staff: Staff) -> None:
+        router = staff(
             Group("g", affinity=Affinity()),
             bot=Operator("bot", {"g"}, bot=True),
             ann=({"g"},),
@@ -737,10 +660,8 @@ class TestAffinity:
         assert events[-1].for_operator is None  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_the_last_person_before_a_bot_is_the_target(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+    def test_the_last_person_before_a_bot_is_the_target(self, staff: Staff) -> None:
+        router = staff(
             Group("g", affinity=Affinity()),
             ann=({"g"},),
             bot=Operator("bot", {"g"}, capacity=Capacity(total=9), bot=True),
@@ -755,9 +676,7 @@ class TestAffinity:
         assert events[-1].for_operator == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_operator_no_longer_in_the_group_is_not_a_target(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_an_operator_no_longer_in_the_group_is_not_a_target(self, router: Router) -> None:
         router.add_group(Group("h"))
         router.update_operator(Operator("ann", {"h"}))
         events = router.submit(chat("new", customer_id="u"))
@@ -765,11 +684,8 @@ class TestAffinity:
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_target_lacking_the_skills_falls_back_at_once(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock, Group("g", affinity=Affinity()), ann=({"g"},), bob=({"g"}, {"de": 1})
-        )
+    def test_a_target_lacking_the_skills_falls_back_at_once(self, staff: Staff) -> None:
+        router = staff(Group("g", affinity=Affinity()), ann=({"g"},), bob=({"g"}, {"de": 1}))
         router.set_status("bob", Status.AWAY)
         router.submit(chat("old", customer_id="u"))
         router.finish("old")
@@ -780,8 +696,7 @@ class TestAffinity:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_no_wait_falls_back_at_once_when_busy(self) -> None:
-        clock = FakeClock()
+    def test_no_wait_falls_back_at_once_when_busy(self, clock: FakeClock) -> None:
         router = returning(clock, Affinity(wait=0))
         router.set_status("bob", Status.AWAY)
         router.submit(chat("x"))
@@ -792,8 +707,7 @@ class TestAffinity:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_no_wait_still_goes_to_a_free_operator(self) -> None:
-        clock = FakeClock()
+    def test_no_wait_still_goes_to_a_free_operator(self, clock: FakeClock) -> None:
         router = returning(clock, Affinity(wait=0))
         router.submit(chat("x"))  # ann: first added, both idle
         router.finish("x")
@@ -801,18 +715,14 @@ class TestAffinity:
         assert events[-1].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_customer_without_an_id_has_no_affinity(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_a_customer_without_an_id_has_no_affinity(self, router: Router) -> None:
         router.set_status("ann", Status.AWAY)
         events = router.submit(chat("new"))
         assert kinds(events) == ["Submitted", "Assigned"]
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_without_history_affinity_finds_nobody(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)
+    def test_without_history_affinity_finds_nobody(self, router: Router) -> None:
         router.configure(history=None)
         router.set_status("ann", Status.AWAY)
         events = router.submit(chat("new", customer_id="u"))
@@ -820,9 +730,8 @@ class TestAffinity:
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_the_most_recent_operator_wins(self) -> None:
-        clock = FakeClock()
-        router = returning(clock)  # ann served "old"
+    def test_the_most_recent_operator_wins(self, clock: FakeClock, router: Router) -> None:
+        # ann served "old"
         router.set_status("ann", Status.AWAY)
         router.submit(chat("mid", customer_id="u"))
         clock.advance(60)
@@ -837,32 +746,32 @@ class TestAffinity:
 
 
 class TestPreferOperator:
-    def test_submit_names_the_operator(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    @pytest.fixture
+    def router(self, staff: Staff) -> Router:
+        """Group ``g`` without affinity; ``ann`` and ``bob`` ONLINE, idle."""
+        return staff(Group("g"), ann=({"g"},), bob=({"g"},))
+
+    def test_submit_names_the_operator(self, router: Router) -> None:
         events = router.submit(chat("c1"), prefer_operator="bob")
         assert kinds(events) == ["Submitted", "Assigned"]
         assert events[0].conversation.prefer_operator == "bob"  # type: ignore[attr-defined]
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_the_conversation_names_the_operator(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_the_conversation_names_the_operator(self, router: Router) -> None:
         events = router.submit(chat("c1", prefer_operator="bob"))
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_it_overrides_the_group_affinity(self) -> None:
-        clock = FakeClock()
+    def test_it_overrides_the_group_affinity(self, clock: FakeClock) -> None:
         router = returning(clock)  # ann served u
         events = router.submit(chat("new", customer_id="u", prefer_operator="bob"))
         assert events[-1].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_busy_operator_is_waited_for_the_default_60_seconds(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_a_busy_operator_is_waited_for_the_default_60_seconds(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(chat("x"), prefer_operator="bob")
         events = router.submit(chat("c1"), prefer_operator="bob")
         assert kinds(events) == ["Submitted", "Queued"]
@@ -876,9 +785,7 @@ class TestPreferOperator:
         assert events[2].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_prefer_wait_sets_the_wait(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_prefer_wait_sets_the_wait(self, clock: FakeClock, router: Router) -> None:
         router.submit(chat("x"), prefer_operator="bob")
         router.submit(chat("c1", prefer_operator="bob", prefer_wait=30.0))
         clock.advance(29)
@@ -887,50 +794,46 @@ class TestPreferOperator:
         assert kinds(router.tick()) == ["Ticked", "AffinityFallback", "Assigned"]
         check_invariants(router)
 
-    def test_without_prefer_wait_the_group_affinity_wait_applies(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g", affinity=Affinity(wait=10)), ann=({"g"},), bob=({"g"},))
+    def test_without_prefer_wait_the_group_affinity_wait_applies(
+        self, clock: FakeClock, staff: Staff
+    ) -> None:
+        router = staff(Group("g", affinity=Affinity(wait=10)), ann=({"g"},), bob=({"g"},))
         router.submit(chat("x"), prefer_operator="bob")
         router.submit(chat("c1"), prefer_operator="bob")
         clock.advance(10)
         assert kinds(router.tick()) == ["Ticked", "AffinityFallback", "Assigned"]
         check_invariants(router)
 
-    def test_prefer_wait_zero_falls_back_at_once(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_prefer_wait_zero_falls_back_at_once(self, router: Router) -> None:
         router.submit(chat("x"), prefer_operator="bob")
         events = router.submit(chat("c1", prefer_operator="bob", prefer_wait=0))
         assert kinds(events) == ["Submitted", "AffinityFallback", "Assigned"]
         assert (events[1].operator_id, events[1].reason) == ("bob", "unavailable")  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_unknown_operator_is_a_fallback_not_an_error(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_an_unknown_operator_is_a_fallback_not_an_error(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},))
         events = router.submit(chat("c1"), prefer_operator="zed")
         assert kinds(events) == ["Submitted", "AffinityFallback", "Assigned"]
         assert (events[1].operator_id, events[1].reason) == ("zed", "unavailable")  # type: ignore[attr-defined]
         assert events[2].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_operator_outside_the_group_is_a_fallback(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), Group("h"), ann=({"g"},), hal=({"h"},))
+    def test_an_operator_outside_the_group_is_a_fallback(self, staff: Staff) -> None:
+        router = staff(Group("g"), Group("h"), ann=({"g"},), hal=({"h"},))
         events = router.submit(chat("c1"), prefer_operator="hal")
         assert kinds(events) == ["Submitted", "AffinityFallback", "Assigned"]
         assert events[2].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_bot_may_be_named(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bot=Operator("bot", {"g"}, bot=True))
+    def test_a_bot_may_be_named(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},), bot=Operator("bot", {"g"}, bot=True))
         events = router.submit(chat("c1"), prefer_operator="bot")
         assert events[-1].operator_id == "bot"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_bad_name_is_refused(self) -> None:
-        router = staffed(FakeClock(), Group("g"))
+    def test_a_bad_name_is_refused(self, staff: Staff) -> None:
+        router = staff(Group("g"))
         unchanged(
             router,
             lambda: router.submit(chat("c1"), prefer_operator=""),
@@ -942,9 +845,10 @@ class TestPreferOperator:
 
 
 class TestAffinityWithOffers:
-    def make(self, clock: FakeClock) -> Router:
+    @pytest.fixture
+    def router(self, staff: Staff) -> Router:
         group = Group("g", affinity=Affinity(), offers=Offers(ring=2))
-        router = staffed(clock, group, ann=({"g"},), bob=({"g"},))
+        router = staff(group, ann=({"g"},), bob=({"g"},))
         router.set_status("bob", Status.AWAY)
         router.submit(chat("old", customer_id="u"))
         router.accept("old", "ann")
@@ -952,9 +856,7 @@ class TestAffinityWithOffers:
         router.set_status("bob", Status.ONLINE)
         return router
 
-    def test_it_is_offered_to_the_previous_operator_only(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_it_is_offered_to_the_previous_operator_only(self, router: Router) -> None:
         assert kinds(router.submit(chat("y"))) == ["Submitted", "Offered", "Offered"]
         router.abandon("y")
         events = router.submit(chat("new", customer_id="u"))
@@ -963,9 +865,7 @@ class TestAffinityWithOffers:
         assert router.conversation("new").offered_to == ("ann",)
         check_invariants(router)
 
-    def test_when_the_operator_frees_up_it_is_offered_to_them(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_when_the_operator_frees_up_it_is_offered_to_them(self, router: Router) -> None:
         router.set_status("bob", Status.AWAY)
         router.submit(chat("x"))
         router.accept("x", "ann")
@@ -976,9 +876,7 @@ class TestAffinityWithOffers:
         assert events[-1].operator_id == "ann"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_rejected_offer_goes_to_someone_else(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_rejected_offer_goes_to_someone_else(self, router: Router) -> None:
         router.submit(chat("new", customer_id="u"))
         events = router.reject("new", "ann")
         assert kinds(events) == ["OfferRejected", "Offered"]
@@ -1007,9 +905,12 @@ class TestHold:
         router.set_status("bob", Status.AWAY)
         return router
 
-    def test_a_held_conversation_keeps_its_slot(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    @pytest.fixture
+    def router(self, clock: FakeClock) -> Router:
+        """``make`` with the group as it is."""
+        return self.make(clock)
+
+    def test_a_held_conversation_keeps_its_slot(self, clock: FakeClock, router: Router) -> None:
         router.submit(chat("c1"))
         clock.advance(5)
         events = router.hold("c1")
@@ -1023,9 +924,7 @@ class TestHold:
         assert kinds(router.submit(chat("c2"))) == ["Submitted", "Queued"]
         check_invariants(router)
 
-    def test_a_held_conversation_counts_against_channel_limits(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_held_conversation_counts_against_channel_limits(self, router: Router) -> None:
         router.update_operator(
             Operator("ann", {"g"}, capacity=Capacity(total=3, per_channel={"chat": 1}))
         )
@@ -1035,9 +934,9 @@ class TestHold:
         assert kinds(router.submit(msg("e1", "email"))) == ["Submitted", "Assigned"]
         check_invariants(router)
 
-    def test_the_grace_time_releases_the_slot_on_tick(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_the_grace_time_releases_the_slot_on_tick(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(msg("m1", "messenger"))
         router.hold("m1")
         router.submit(chat("c2"))
@@ -1058,9 +957,7 @@ class TestHold:
         assert router.operator("ann").conversations == ("c2",)
         check_invariants(router)
 
-    def test_a_grace_time_of_zero_releases_inside_hold(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_grace_time_of_zero_releases_inside_hold(self, router: Router) -> None:
         router.submit(msg("e1", "email"))
         router.submit(chat("c2"))
         events = router.hold("e1")
@@ -1070,9 +967,7 @@ class TestHold:
         assert router.conversation("e1").state is ConversationState.RELEASED
         check_invariants(router)
 
-    def test_channels_not_named_keep_the_slot(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_channels_not_named_keep_the_slot(self, clock: FakeClock, router: Router) -> None:
         router.submit(chat("c1"))
         router.hold("c1")
         clock.advance(10**6)
@@ -1080,9 +975,9 @@ class TestHold:
         assert router.conversation("c1").state is ConversationState.HELD
         check_invariants(router)
 
-    def test_a_grace_timer_does_not_fire_after_a_resume(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_grace_timer_does_not_fire_after_a_resume(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(msg("m1", "messenger"))
         router.hold("m1")
         clock.advance(100)
@@ -1092,9 +987,9 @@ class TestHold:
         assert router.conversation("m1").state is ConversationState.ASSIGNED
         check_invariants(router)
 
-    def test_resume_from_held_is_assigned_again_and_nothing_else(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_resume_from_held_is_assigned_again_and_nothing_else(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(chat("c1"))
         clock.advance(5)
         router.hold("c1")
@@ -1113,9 +1008,9 @@ class TestHold:
         assert router.position("c2") == 1
         check_invariants(router)
 
-    def test_resume_from_released_goes_back_to_a_free_operator(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_resume_from_released_goes_back_to_a_free_operator(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.set_status("bob", Status.ONLINE)
         router.submit(msg("e1", "email"))  # ann
         router.hold("e1")
@@ -1128,9 +1023,9 @@ class TestHold:
         assert (info.state, info.held_by, info.held_at) == (ConversationState.ASSIGNED, None, None)
         check_invariants(router)
 
-    def test_resume_from_released_waits_for_a_busy_operator(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_resume_from_released_waits_for_a_busy_operator(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(msg("e1", "email"))
         router.hold("e1")
         router.submit(chat("x"))  # ann takes other work
@@ -1147,9 +1042,9 @@ class TestHold:
         assert events[-1].waited == 5.0  # type: ignore[attr-defined]  # waiting restarted at resume
         check_invariants(router)
 
-    def test_resume_from_released_falls_back_after_60_seconds(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_resume_from_released_falls_back_after_60_seconds(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(msg("e1", "email"))
         router.hold("e1")
         router.submit(chat("x"))
@@ -1164,8 +1059,7 @@ class TestHold:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_resume_waits_the_group_affinity_wait(self) -> None:
-        clock = FakeClock()
+    def test_resume_waits_the_group_affinity_wait(self, clock: FakeClock) -> None:
         router = self.make(clock, affinity=Affinity(wait=15))
         router.submit(msg("e1", "email"))
         router.hold("e1")
@@ -1176,9 +1070,7 @@ class TestHold:
         assert kinds(router.tick()) == ["Ticked", "AffinityFallback", "Assigned"]
         check_invariants(router)
 
-    def test_resume_after_the_operator_was_removed_falls_back_at_once(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_resume_after_the_operator_was_removed_falls_back_at_once(self, router: Router) -> None:
         router.submit(msg("e1", "email"))
         router.hold("e1")
         router.set_status("bob", Status.ONLINE)
@@ -1190,9 +1082,9 @@ class TestHold:
         assert events[2].operator_id == "bob"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_resume_after_the_operator_went_offline_falls_back_and_waits(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_resume_after_the_operator_went_offline_falls_back_and_waits(
+        self, router: Router
+    ) -> None:
         router.submit(msg("e1", "email"))
         router.hold("e1")
         router.set_status("ann", Status.OFFLINE)
@@ -1201,9 +1093,7 @@ class TestHold:
         assert events[-1].for_operator is None  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_an_operator_going_offline_releases_what_they_hold(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_an_operator_going_offline_releases_what_they_hold(self, router: Router) -> None:
         router.update_operator(Operator("ann", {"g"}, capacity=Capacity(total=2)))
         router.submit(chat("held"))
         router.submit(chat("active"))
@@ -1220,9 +1110,7 @@ class TestHold:
         assert router.queue_length("g") == 1  # only the active one waits
         check_invariants(router)
 
-    def test_a_removed_operator_releases_what_they_hold(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_removed_operator_releases_what_they_hold(self, router: Router) -> None:
         router.submit(chat("held"))
         router.hold("held")
         events = router.remove_operator("ann")
@@ -1231,9 +1119,7 @@ class TestHold:
         assert router.conversation("held").held_by == "ann"
         check_invariants(router)
 
-    def test_finish_from_held_frees_the_slot(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_finish_from_held_frees_the_slot(self, clock: FakeClock, router: Router) -> None:
         router.submit(chat("c1"))
         router.hold("c1")
         router.submit(chat("c2"))
@@ -1244,9 +1130,7 @@ class TestHold:
         assert events[1].conversation_id == "c2"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_finish_from_released_names_who_held_it(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_finish_from_released_names_who_held_it(self, router: Router) -> None:
         router.submit(msg("e1", "email", customer_id="u"))
         router.hold("e1")
         router.submit(chat("x"))
@@ -1257,9 +1141,9 @@ class TestHold:
         assert visit(router, "u") == [("e1", ("ann",), "finished")]
         check_invariants(router)
 
-    def test_a_resumed_conversation_served_by_another_operator_records_both(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_resumed_conversation_served_by_another_operator_records_both(
+        self, router: Router
+    ) -> None:
         router.submit(msg("e1", "email", customer_id="u"))
         router.hold("e1")
         router.set_status("ann", Status.OFFLINE)
@@ -1291,9 +1175,9 @@ class TestHold:
             ("queued", lambda r: r.finish("q"), "finish conversation 'q': it is queued"),
         ],
     )
-    def test_illegal_moves_change_nothing(self, setup: str, call: Any, match: str) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_illegal_moves_change_nothing(
+        self, setup: str, call: Any, match: str, router: Router
+    ) -> None:
         router.set_status("bob", Status.ONLINE)
         router.submit(msg("a", "email" if setup == "released" else "chat"))
         router.submit(chat("b"))
@@ -1303,9 +1187,10 @@ class TestHold:
         unchanged(router, lambda: call(router), InvalidTransition, match)
         check_invariants(router)
 
-    def test_kept_work_held_past_its_keep_time_is_requeued_once_resumed(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g", keep_on_leave=300), ann=({"g"},), bob=({"g"},))
+    def test_kept_work_held_past_its_keep_time_is_requeued_once_resumed(
+        self, clock: FakeClock, staff: Staff
+    ) -> None:
+        router = staff(Group("g", keep_on_leave=300), ann=({"g"},), bob=({"g"},))
         router.set_status("bob", Status.AWAY)
         router.submit(chat("c1"))
         router.set_status("ann", Status.OFFLINE)  # kept for ann for 300 s
@@ -1325,11 +1210,11 @@ class TestHold:
 
 
 class TestTransfer:
-    def make(self, clock: FakeClock) -> Router:
+    @pytest.fixture
+    def router(self, staff: Staff) -> Router:
         """Groups ``g`` and ``h``: ``ann`` serves both, ``bob`` only g, ``cat`` only h
         with skill de=2; one conversation each. ``ann`` holds ``c1`` (customer u)."""
-        router = staffed(
-            clock,
+        router = staff(
             Group("g"),
             Group("h"),
             ann=({"g", "h"},),
@@ -1339,9 +1224,7 @@ class TestTransfer:
         router.submit(chat("c1", customer_id="u", metadata={"order": 7}), prefer_operator="ann")
         return router
 
-    def test_to_a_free_operator_at_once(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_a_free_operator_at_once(self, clock: FakeClock, router: Router) -> None:
         clock.advance(30)
         events = router.transfer("c1", to_operator="bob", reason="billing question")
         assert kinds(events) == ["Transferred", "Assigned"]
@@ -1366,9 +1249,7 @@ class TestTransfer:
         assert (info.operator_id, info.assigned_at, info.enqueued_at) == ("bob", 30.0, 30.0)
         check_invariants(router)
 
-    def test_the_previous_operators_slot_is_filled_from_the_queue(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_the_previous_operators_slot_is_filled_from_the_queue(self, router: Router) -> None:
         router.submit(chat("h2", group="h"))  # cat
         router.submit(chat("h3", group="h"))  # waits: cat busy, ann busy
         events = router.transfer("c1", to_operator="bob")
@@ -1376,9 +1257,7 @@ class TestTransfer:
         assert (events[2].conversation_id, events[2].operator_id) == ("h3", "ann")  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_to_a_busy_operator_it_waits_for_them(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_a_busy_operator_it_waits_for_them(self, clock: FakeClock, router: Router) -> None:
         router.submit(chat("x"))  # bob
         events = router.transfer("c1", to_operator="bob")
         assert kinds(events) == ["Transferred", "Queued"]
@@ -1392,9 +1271,7 @@ class TestTransfer:
         assert (events[1].conversation_id, events[1].waited) == ("c1", 10**5)  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_with_a_wait_it_falls_back_after_it(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_with_a_wait_it_falls_back_after_it(self, clock: FakeClock, router: Router) -> None:
         router.submit(chat("x"))  # bob
         events = router.transfer("c1", to_operator="bob", wait=10)
         assert events[0].wait == 10  # type: ignore[attr-defined]
@@ -1407,9 +1284,7 @@ class TestTransfer:
         assert events[2].operator_id == "ann"  # type: ignore[attr-defined]  # the only one free
         check_invariants(router)
 
-    def test_with_no_wait_a_busy_target_falls_back_at_once(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_with_no_wait_a_busy_target_falls_back_at_once(self, router: Router) -> None:
         router.submit(chat("x"))  # bob
         events = router.transfer("c1", to_operator="bob", wait=0)
         assert kinds(events)[:2] == ["Transferred", "AffinityFallback"]
@@ -1418,9 +1293,7 @@ class TestTransfer:
         assert (events[-1].conversation_id, events[-1].operator_id) == ("c1", "ann")  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_to_an_away_operator_it_waits_until_they_are_back(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_an_away_operator_it_waits_until_they_are_back(self, router: Router) -> None:
         router.set_status("bob", Status.AWAY)
         events = router.transfer("c1", to_operator="bob")
         assert kinds(events) == ["Transferred", "Queued"]
@@ -1430,9 +1303,7 @@ class TestTransfer:
         assert events[1].conversation_id == "c1"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_target_going_offline_lets_it_go(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_a_target_going_offline_lets_it_go(self, router: Router) -> None:
         router.submit(chat("x"))  # bob
         router.transfer("c1", to_operator="bob")
         events = router.set_status("bob", Status.OFFLINE)
@@ -1440,9 +1311,7 @@ class TestTransfer:
         assert (fallback.conversation_id, fallback.reason) == ("c1", "operator_left")
         check_invariants(router)
 
-    def test_to_a_group_it_goes_to_someone_else_there(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_a_group_it_goes_to_someone_else_there(self, router: Router) -> None:
         events = router.transfer("c1", to_group="h")
         assert kinds(events) == ["Transferred", "Assigned"]
         assert (events[0].to_group, events[0].to_operator) == ("h", None)  # type: ignore[attr-defined]
@@ -1450,19 +1319,19 @@ class TestTransfer:
         assert router.conversation("c1").conversation.group == "h"
         check_invariants(router)
 
-    def test_to_a_group_the_previous_operator_takes_it_if_nobody_else_can(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_a_group_the_previous_operator_takes_it_if_nobody_else_can(
+        self, router: Router
+    ) -> None:
         router.set_status("cat", Status.AWAY)
         events = router.transfer("c1", to_group="h")
         assert events[-1].operator_id == "ann"  # type: ignore[attr-defined]
         assert router.conversation("c1").operator_id == "ann"
         check_invariants(router)
 
-    def test_to_a_group_the_previous_operator_is_passed_over_with_room_to_spare(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+    def test_to_a_group_the_previous_operator_is_passed_over_with_room_to_spare(
+        self, staff: Staff
+    ) -> None:
+        router = staff(
             Group("g"),
             Group("h"),
             ann=Operator("ann", {"g", "h"}, capacity=Capacity(total=5)),
@@ -1477,9 +1346,9 @@ class TestTransfer:
         assert events[-1].operator_id == "cat"  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_to_a_group_where_nobody_is_free_it_waits_in_its_line(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_a_group_where_nobody_is_free_it_waits_in_its_line(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(chat("h1", group="h"))  # cat
         router.submit(chat("h0", group="h"))  # waits
         clock.advance(1)
@@ -1493,17 +1362,13 @@ class TestTransfer:
         assert router.queue_length("g") == 0
         check_invariants(router)
 
-    def test_to_an_operator_in_another_group(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_an_operator_in_another_group(self, router: Router) -> None:
         events = router.transfer("c1", to_operator="cat", to_group="h")
         assert kinds(events) == ["Transferred", "Assigned"]
         assert (events[1].group, events[1].operator_id) == ("h", "cat")  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_to_an_operator_in_another_group_who_is_busy(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_to_an_operator_in_another_group_who_is_busy(self, router: Router) -> None:
         router.submit(chat("h1", group="h"), prefer_operator="cat")
         events = router.transfer("c1", to_operator="cat", to_group="h")
         assert kinds(events) == ["Transferred", "Queued"]
@@ -1511,9 +1376,7 @@ class TestTransfer:
         assert router.conversation("c1").waiting_for == "cat"
         check_invariants(router)
 
-    def test_it_keeps_id_customer_metadata_and_history(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_it_keeps_id_customer_metadata_and_history(self, router: Router) -> None:
         router.transfer("c1", to_group="h")
         conversation = router.conversation("c1").conversation
         assert (conversation.id, conversation.customer_id, conversation.metadata) == (
@@ -1524,9 +1387,7 @@ class TestTransfer:
         assert visit(router, "u") == [("c1", ("ann", "cat"), None)]
         check_invariants(router)
 
-    def test_priority_overrides_its_own(self) -> None:
-        clock = FakeClock()
-        router = self.make(clock)
+    def test_priority_overrides_its_own(self, router: Router) -> None:
         router.submit(chat("h1", group="h"))  # cat
         router.submit(chat("h2", group="h"))  # waits
         router.update_operator(Operator("ann", {"g"}))
@@ -1612,11 +1473,9 @@ class TestTransfer:
         ],
     )
     def test_bad_transfers_change_nothing(
-        self, call: Any, error: type[Exception], match: str
+        self, call: Any, error: type[Exception], match: str, staff: Staff
     ) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+        router = staff(
             Group("g"),
             Group("h"),
             ann=Operator("ann", {"g", "h"}, {"de": 1}, capacity=Capacity(total=2)),
@@ -1637,9 +1496,8 @@ class TestTransfer:
 
 
 class TestEstimates:
-    def test_positions_in_a_personal_line(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_positions_in_a_personal_line(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},))
         router.submit(chat("x"), prefer_operator="ann")
         router.submit(chat("y"), prefer_operator="bob")
         assert router.submit(chat("r1"), prefer_operator="ann")[-1].position == 1  # type: ignore[attr-defined]
@@ -1652,9 +1510,8 @@ class TestEstimates:
         assert (router.position("r2"), router.position("g1")) == (1, 1)
         check_invariants(router)
 
-    def test_no_estimate_or_position_unless_waiting(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g", release_held_after={"email": 0}), ann=({"g"},))
+    def test_no_estimate_or_position_unless_waiting(self, staff: Staff) -> None:
+        router = staff(Group("g", release_held_after={"email": 0}), ann=({"g"},))
         router.submit(chat("assigned"))
         router.update_operator(Operator("ann", {"g"}, capacity=Capacity(total=3)))
         router.submit(chat("held"))
@@ -1679,40 +1536,40 @@ class TestEstimates:
         router.submit(chat("a4"))  # bob
         return router
 
-    def test_the_fallback_is_position_times_mean_handle_time_over_servers(self) -> None:
-        clock = FakeClock()
+    def test_the_fallback_is_position_times_mean_handle_time_over_servers(
+        self, clock: FakeClock
+    ) -> None:
         router = self._two_busy(clock)
         queued = [router.submit(chat(f"q{i}"))[-1] for i in (1, 2, 3)]
         assert [q.estimated_wait for q in queued] == [60.0, 120.0, 180.0]  # type: ignore[attr-defined]
         assert [router.estimated_wait(f"q{i}") for i in (1, 2, 3)] == [60.0, 120.0, 180.0]
         check_invariants(router)
 
-    def test_queued_carries_the_estimate_of_that_moment(self) -> None:
-        clock = FakeClock()
+    def test_queued_carries_the_estimate_of_that_moment(self, clock: FakeClock) -> None:
         router = self._two_busy(clock)
         queued = router.submit(chat("q1"))[-1]
         assert isinstance(queued, Queued)
         assert queued.estimated_wait == router.estimated_wait("q1") == 60.0
         check_invariants(router)
 
-    def test_before_any_finish_the_default_handle_time_is_assumed(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_before_any_finish_the_default_handle_time_is_assumed(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},))
         router.submit(chat("a1"))
         router.submit(chat("a2"))
         assert router.submit(chat("q1"))[-1].estimated_wait == 150.0  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_the_configured_handle_time_is_assumed_and_learning_restarts(self) -> None:
-        clock = FakeClock()
+    def test_the_configured_handle_time_is_assumed_and_learning_restarts(
+        self, clock: FakeClock
+    ) -> None:
         router = self._two_busy(clock)
         router.configure(wait_estimates=WaitEstimates(handle_time=40))
         assert router.submit(chat("q1"))[-1].estimated_wait == 20.0  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_conversation_finished_on_hold_does_not_teach_the_handle_time(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_a_conversation_finished_on_hold_does_not_teach_the_handle_time(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(chat("a1"))
         clock.advance(100)
         router.finish("a1")  # mean 100
@@ -1724,9 +1581,9 @@ class TestEstimates:
         assert router.submit(chat("q1"))[-1].estimated_wait == 100.0  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_a_conversation_once_held_teaches_its_handle_time_without_the_hold(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_a_conversation_once_held_teaches_its_handle_time_without_the_hold(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.submit(chat("a1"))
         clock.advance(100)
         router.finish("a1")  # mean 100
@@ -1739,17 +1596,15 @@ class TestEstimates:
         assert router.submit(chat("q1"))[-1].estimated_wait == 90.0  # type: ignore[attr-defined]
         check_invariants(router)
 
-    def test_busy_slots_count_as_servers_when_more_than_the_people(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=Operator("ann", {"g"}, capacity=Capacity(total=3)))
+    def test_busy_slots_count_as_servers_when_more_than_the_people(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=Operator("ann", {"g"}, capacity=Capacity(total=3)))
         for i in range(3):
             router.submit(chat(f"a{i}"))
         assert router.submit(chat("q1"))[-1].estimated_wait == 100.0  # type: ignore[attr-defined]  # 300 / 3
         check_invariants(router)
 
-    def test_a_personal_line_has_one_server(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},), bob=({"g"},))
+    def test_a_personal_line_has_one_server(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=({"g"},), bob=({"g"},))
         router.submit(chat("a1"))
         router.submit(chat("a2"))
         events = router.submit(chat("r1"), prefer_operator="ann")
@@ -1768,23 +1623,21 @@ class TestEstimates:
             router.finish(finished)
         return router
 
-    def test_the_observed_rate_replaces_the_fallback(self) -> None:
-        clock = FakeClock()
+    def test_the_observed_rate_replaces_the_fallback(self, clock: FakeClock) -> None:
         router = self._departures(clock)
         # 3 departures over 30 s: one every 10 s.
         assert (router.estimated_wait("q4"), router.estimated_wait("q5")) == (10.0, 20.0)
         check_invariants(router)
 
-    def test_the_observed_rate_decays_while_nobody_leaves(self) -> None:
-        clock = FakeClock()
+    def test_the_observed_rate_decays_while_nobody_leaves(self, clock: FakeClock) -> None:
         router = self._departures(clock)
         clock.advance(10)
         assert router.estimated_wait("q4") == 1 / (3 / 40)
         check_invariants(router)
 
-    def test_with_fewer_departures_than_min_samples_the_fallback_holds(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_with_fewer_departures_than_min_samples_the_fallback_holds(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.configure(wait_estimates=WaitEstimates(handle_time=50, smoothing=1))
         router.submit(chat("h0"))
         for i in range(1, 4):
@@ -1796,9 +1649,7 @@ class TestEstimates:
         assert router.estimated_wait("q3") == 10.0
         check_invariants(router)
 
-    def test_no_estimate_when_nobody_is_online(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_no_estimate_when_nobody_is_online(self, router: Router) -> None:
         router.set_status("ann", Status.AWAY)
         events = router.submit(chat("q1"))
         assert kinds(events) == ["Submitted", "Queued"]
@@ -1809,8 +1660,7 @@ class TestEstimates:
         assert router.estimated_wait("q2") == 300.0
         check_invariants(router)
 
-    def test_estimated_wait_reads_the_clock(self) -> None:
-        clock = FakeClock()
+    def test_estimated_wait_reads_the_clock(self, clock: FakeClock) -> None:
         router = self._departures(clock)
         clock.advance(5)
         router.estimated_wait("q4")
@@ -1842,15 +1692,13 @@ class TestPositionUpdates:
             clock.advance(1)
         return router
 
-    def test_off_by_default(self) -> None:
-        clock = FakeClock()
+    def test_off_by_default(self, clock: FakeClock) -> None:
         router = self.make(clock, 3, None)
         assert router.config.position_updates is None
         assert moves(router.finish("h")) == []
         check_invariants(router)
 
-    def test_every_place_tells_everyone_behind_a_departure(self) -> None:
-        clock = FakeClock()
+    def test_every_place_tells_everyone_behind_a_departure(self, clock: FakeClock) -> None:
         router = self.make(clock, 4, PositionUpdates())
         events = router.finish("h")
         assert kinds(events)[:2] == ["Finished", "Assigned"]
@@ -1861,8 +1709,7 @@ class TestPositionUpdates:
         assert moves(router.finish("q1")) == [("q3", 1, 2), ("q4", 2, 3)]
         check_invariants(router)
 
-    def test_places_tells_only_every_so_many_places(self) -> None:
-        clock = FakeClock()
+    def test_places_tells_only_every_so_many_places(self, clock: FakeClock) -> None:
         router = self.make(clock, 8, PositionUpdates(places=3))
 
         def behind_the_head(events: list[Event]) -> list[tuple[str, int, int]]:
@@ -1878,17 +1725,16 @@ class TestPositionUpdates:
         assert behind_the_head(router.finish("q5")) == [("q8", 2, 5)]
         check_invariants(router)
 
-    def test_places_tells_the_head_of_the_line_at_once(self) -> None:
+    def test_places_tells_the_head_of_the_line_at_once(self, clock: FakeClock) -> None:
         """The next to be served hears it however few places it moved."""
-        clock = FakeClock()
         router = self.make(clock, 4, PositionUpdates(places=3))
         assert moves(router.finish("h")) == [("q2", 1, 2)]
         assert moves(router.finish("q1")) == [("q3", 1, 3)]
         check_invariants(router)
 
-    def test_seconds_defers_the_telling_to_tick_with_the_position_then(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=({"g"},))
+    def test_seconds_defers_the_telling_to_tick_with_the_position_then(
+        self, clock: FakeClock, router: Router
+    ) -> None:
         router.configure(position_updates=PositionUpdates(seconds=30))
         router.submit(chat("h"))
         for cid in ("q1", "q2", "q3"):
@@ -1906,8 +1752,7 @@ class TestPositionUpdates:
         assert events[1].time == 30.0
         check_invariants(router)
 
-    def test_seconds_lets_a_later_move_be_told_at_once(self) -> None:
-        clock = FakeClock()
+    def test_seconds_lets_a_later_move_be_told_at_once(self, clock: FakeClock) -> None:
         router = self.make(clock, 3, PositionUpdates(seconds=30))
         clock.advance(30)  # queued at 0, 1, 2 s: all may be told again
         assert moves(router.finish("h")) == [("q2", 1, 2), ("q3", 2, 3)]
@@ -1917,37 +1762,32 @@ class TestPositionUpdates:
         assert moves(router.tick()) == [("q3", 1, 2)]
         check_invariants(router)
 
-    def test_an_abandon_ahead_moves_people_up(self) -> None:
-        clock = FakeClock()
+    def test_an_abandon_ahead_moves_people_up(self, clock: FakeClock) -> None:
         router = self.make(clock, 3, PositionUpdates())
         events = router.abandon("q1")
         assert kinds(events)[0] == "Abandoned"
         assert moves(events) == [("q2", 1, 2), ("q3", 2, 3)]
         check_invariants(router)
 
-    def test_an_abandon_behind_moves_nobody(self) -> None:
-        clock = FakeClock()
+    def test_an_abandon_behind_moves_nobody(self, clock: FakeClock) -> None:
         router = self.make(clock, 3, PositionUpdates())
         assert moves(router.abandon("q3")) == []
         check_invariants(router)
 
-    def test_turning_it_on_watches_those_already_waiting(self) -> None:
-        clock = FakeClock()
+    def test_turning_it_on_watches_those_already_waiting(self, clock: FakeClock) -> None:
         router = self.make(clock, 3, None)
         assert kinds(router.configure(position_updates=PositionUpdates())) == ["Configured"]
         assert moves(router.finish("h")) == [("q2", 1, 2), ("q3", 2, 3)]
         check_invariants(router)
 
-    def test_turning_it_off_stops_the_events(self) -> None:
-        clock = FakeClock()
+    def test_turning_it_off_stops_the_events(self, clock: FakeClock) -> None:
         router = self.make(clock, 4, PositionUpdates())
         router.configure(position_updates=None)
         assert moves(router.finish("h")) == []
         assert moves(router.finish("q1")) == []
         check_invariants(router)
 
-    def test_turning_it_off_drops_deferred_tellings(self) -> None:
-        clock = FakeClock()
+    def test_turning_it_off_drops_deferred_tellings(self, clock: FakeClock) -> None:
         router = self.make(clock, 3, PositionUpdates(seconds=30))
         router.finish("h")  # deferred
         router.configure(position_updates=None)
@@ -1955,10 +1795,8 @@ class TestPositionUpdates:
         assert moves(router.tick()) == []
         check_invariants(router)
 
-    def test_a_requeued_conversation_counts_as_told(self) -> None:
-        clock = FakeClock()
-        router = staffed(
-            clock,
+    def test_a_requeued_conversation_counts_as_told(self, clock: FakeClock, staff: Staff) -> None:
+        router = staff(
             Group("g"),
             ann=Operator("ann", {"g"}, capacity=Capacity(total=2)),
             bob=({"g"},),
@@ -1982,9 +1820,8 @@ class TestPositionUpdates:
         assert moves(router.finish("c")) == [("b", 1, 2)]
         check_invariants(router)
 
-    def test_personal_lines_are_told_too(self) -> None:
-        clock = FakeClock()
-        router = staffed(clock, Group("g"), ann=Operator("ann", {"g"}), bob=({"g"},))
+    def test_personal_lines_are_told_too(self, staff: Staff) -> None:
+        router = staff(Group("g"), ann=Operator("ann", {"g"}), bob=({"g"},))
         router.configure(position_updates=PositionUpdates())
         router.submit(chat("x"), prefer_operator="ann")
         router.submit(chat("y"), prefer_operator="bob")
@@ -1994,8 +1831,7 @@ class TestPositionUpdates:
         assert moves(events) == [("r2", 1, 2)]
         check_invariants(router)
 
-    def test_a_restored_router_tells_exactly_the_same(self) -> None:
-        clock = FakeClock()
+    def test_a_restored_router_tells_exactly_the_same(self, clock: FakeClock) -> None:
         router = self.make(clock, 9, PositionUpdates(places=2, seconds=15))
         router.finish("h")
         clock.advance(3)
@@ -2024,13 +1860,9 @@ class TestPositionUpdates:
         assert got == expected
         check_invariants(twin)
 
-    def test_a_replayed_router_tells_exactly_the_same(self) -> None:
-        clock = FakeClock()
+    def test_a_replayed_router_tells_exactly_the_same(self, clock: FakeClock, staff: Staff) -> None:
         journal: list[Event] = []
-        router = Router(clock=clock, on_event=journal.append)
-        router.add_group(Group("g"))
-        router.add_operator(Operator("ann", {"g"}))
-        router.set_status("ann", Status.ONLINE)
+        router = staff(Group("g"), ann=({"g"},), on_event=journal.append)
         router.configure(position_updates=PositionUpdates(seconds=10))
         router.submit(chat("h"))
         for i in range(1, 6):
@@ -2048,8 +1880,8 @@ class TestPositionUpdates:
         assert twin.finish("q1") == router.finish("q1")
         check_invariants(twin)
 
-    def test_bad_settings_are_refused(self) -> None:
-        router = staffed(FakeClock(), Group("g"))
+    def test_bad_settings_are_refused(self, staff: Staff) -> None:
+        router = staff(Group("g"))
         unchanged(
             router,
             lambda: router.configure(position_updates=3),  # type: ignore[arg-type]
@@ -2132,8 +1964,9 @@ def _then_transferred(router: Router, clock: FakeClock) -> list[Event]:
     ],
     ids=["waiting for an operator", "held with grace", "released", "transferred with a wait"],
 )
-def test_a_restored_router_continues_exactly(build: Any, then: Any, expected: list[str]) -> None:
-    clock = FakeClock()
+def test_a_restored_router_continues_exactly(
+    build: Any, then: Any, expected: list[str], clock: FakeClock
+) -> None:
     router = build(clock)
     twin_clock = FakeClock(clock())
     twin = Router.restore(json.loads(json.dumps(router.snapshot())), clock=twin_clock)
@@ -2146,14 +1979,12 @@ def test_a_restored_router_continues_exactly(build: Any, then: Any, expected: li
     check_invariants(twin)
 
 
-def test_a_journal_replays_holds_resumes_transfers_and_settings() -> None:
-    clock = FakeClock()
+def test_a_journal_replays_holds_resumes_transfers_and_settings(
+    clock: FakeClock, staff: Staff
+) -> None:
     journal: list[Event] = []
-    router = Router(clock=clock, on_event=journal.append)
-    router.add_group(Group("g", affinity=Affinity(wait=30), release_held_after={"email": 5}))
-    for name in ("ann", "bob"):
-        router.add_operator(Operator(name, {"g"}))
-        router.set_status(name, Status.ONLINE)
+    group = Group("g", affinity=Affinity(wait=30), release_held_after={"email": 5})
+    router = staff(group, ann=({"g"},), bob=({"g"},), on_event=journal.append)
     router.configure(
         history=HistoryLimits(per_customer=4),
         position_updates=PositionUpdates(places=1),
