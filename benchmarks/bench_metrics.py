@@ -8,13 +8,11 @@ The issue's goal: the statistics add at most 25 % to the cost of a routing
 decision, i.e. ON / OFF <= 1.25. A row meets it if both its median and its mean
 ratio do.
 
-**ON and OFF.** ON is the normal ``Router``: ``Router._emit`` hands every event to
-``router._metrics.observe``. OFF is the same Router whose ``_metrics`` was replaced,
-right after it was built (and configured), by a stub whose ``observe`` does nothing
-(``_Off`` below). OFF is the baseline "routing alone" that the 25 % budget is
-measured against. It still pays for calling the stub the way ``_emit`` calls
-``observe`` (an empty Python call, about 50 ns), so ON / OFF very slightly
-understates the statistics' share.
+**ON and OFF.** Both are the lean Router (``configure(history=None)``: no customer
+history, no policies). ON keeps statistics (``configure(metrics=MetricsSettings(...))``:
+the Router counts every event on its tickets as it makes it); OFF keeps none
+(``configure(metrics=None)``), and its calls skip the counting altogether. OFF is
+the baseline "routing alone" that the 25 % budget is measured against.
 Every workload builds one ON and one OFF Router in the same process, with the same
 seed: the same team, the same arrivals, the same clock readings and the same random
 picks, so they make the same decisions (checked at the end of each row).
@@ -111,6 +109,7 @@ from omniroute import (
     Router,
     Status,
 )
+from omniroute.seam import core_of
 from omniroute.strategies import LeastLoaded
 from omniroute.testing import FakeClock
 from report import markdown, num, print_header, progress
@@ -126,19 +125,6 @@ MIXED_GROUPS = 5
 HANDLE = 570.0  # mean virtual seconds a conversation stays live in (a)
 HELD = 28  # conversations on hold at a time in (e): 5 % of the 570 live
 DAY_BOUNDARIES = 97  # crossed before measuring memory: 96 kept intervals filled
-
-
-class _Off:
-    """The statistics switched off: ``observe`` does nothing.
-
-    A Router whose ``_metrics`` is this routes exactly as before and keeps no
-    statistics: the baseline "routing alone" that the 25 % budget is measured
-    against."""
-
-    __slots__ = ()
-
-    def observe(self, *events: Event) -> None:
-        pass
 
 
 # -- the workloads ---------------------------------------------------------------------
@@ -177,12 +163,10 @@ Batch = Callable[[Sim, Inputs, int, int], None]
 
 
 def new_router(on: bool, settings: MetricsSettings | None) -> tuple[Router, FakeClock]:
+    """The lean Router (no history), with statistics (ON) or without (OFF)."""
     clock = FakeClock()
     router = Router(clock=clock)
-    if settings is not None:
-        router.configure(metrics=settings)
-    if not on:
-        router._metrics = _Off()  # type: ignore[assignment]
+    router.configure(history=None, metrics=(settings or MetricsSettings()) if on else None)
     return router, clock
 
 
@@ -493,7 +477,7 @@ def run_row(shape: Shape, decisions: int, extra: int) -> Row:
     if shape.build is build_mixed:
         del inputs.arrivals[: int(0.95 * LIMIT * shape.operators)]  # the fill, once
     time_rollovers(on)
-    seq0 = on.router._event_seq
+    seq0 = core_of(on.router).event_seq
     progress(f"{shape.label}: timing")
     for _ in range(WARMUP):
         for sim in (off, on):
@@ -510,7 +494,7 @@ def run_row(shape: Shape, decisions: int, extra: int) -> Row:
     # The statistics change no decision: both hold the same work.
     assert off.active == on.active, "ON and OFF made different decisions"
     assert off.router.queue_lengths() == on.router.queue_lengths()
-    events = (on.router._event_seq - seq0) / on.done
+    events = (core_of(on.router).event_seq - seq0) / on.done
     return Row(
         shape,
         timing_of(off),
@@ -947,9 +931,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(source_state())
     gc.callbacks.append(COLLECTIONS)
     print(
-        "ON: the normal Router, every event fed to router.metrics. OFF: the same Router "
-        "with\nrouter._metrics replaced by a stub whose observe() does nothing: routing "
-        "alone, the\nbaseline of the 25 % budget. Same seed, workload and run; batches of "
+        "ON: the lean Router (history=None) keeping statistics, every event counted. OFF:\n"
+        "the same with configure(metrics=None): routing alone, the baseline of the 25 %\n"
+        "budget. Same seed, workload and run; batches of "
         f"{num(BATCH)} decisions,\nON and OFF alternating (order swapped each round) after "
         f"{WARMUP} warm-up batches each.\nmedian = median batch / {num(BATCH)}; mean = timed "
         "time / timed decisions. gc enabled."

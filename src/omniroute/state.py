@@ -98,7 +98,6 @@ class Ticket:
     wait_since: float
     waiting: bool
     answered: bool
-    responded: bool
     stat_operator: str | None
     stat_offers: set[str] | None
     slot_since: float | None
@@ -149,6 +148,7 @@ class Ticket:
         self.told = 0
         self.told_at = 0.0
         self.watch_stamp = 0  # which entry of its line's watch is current
+        self.responded = False  # whether an operator replied in this contact yet
         # The contact (answered, contact_start, count_key ... waiting) is set by the
         # statistics when they count its Submitted (omniroute.tallies.start_contact),
         # so a Router without statistics never pays for it.
