@@ -302,11 +302,7 @@ class Metrics:
 
     def _submitted(self, contact: Any, event: Submitted) -> None:
         start_contact(contact, event.group, event.time)
-        cells = self._current.cells  # type: ignore[union-attr]
-        tally = cells.get(contact.count_key)
-        if tally is None:
-            tally = cells[contact.count_key] = Tally()
-        tally.offered += 1
+        self._cell(contact.count_key).offered += 1
 
     def _offered(self, contact: Any, event: Offered) -> None:
         self._load(event.operator_id, 1, event.time)
@@ -322,17 +318,13 @@ class Metrics:
             contact.stat_offers.discard(event.operator_id)
 
     def _assigned(self, contact: Any, event: Assigned) -> None:
-        # Every decision counts one: _load, _cell and _work are inlined here.
         operator_id, now = event.operator_id, event.time
         contact.waiting = False
         offers = contact.stat_offers
-        agent = self._agents.get(operator_id)
         if offers and operator_id in offers:
             offers.discard(operator_id)  # the offer already took the slot
-        elif agent is not None:  # None: removed, and what it held is being requeued
-            if now > agent.since:
-                agent.advance(now)
-            agent.load += 1
+        else:
+            self._load(operator_id, 1, now)
         contact.stat_operator = operator_id
         contact.slot_since = now
         if contact.answered:
@@ -340,19 +332,15 @@ class Metrics:
         contact.answered = True
         channel = contact.channel
         key = contact.count_key = (event.group, channel)
-        cells = self._current.cells  # type: ignore[union-attr]
-        tally = cells.get(key)
-        if tally is None:
-            tally = cells[key] = Tally()
+        tally = self._cell(key)
         wait = event.waited
         tally.answered += 1
         if wait <= self._settings.threshold(channel):
             tally.answered_within += 1
         tally.wait_total += wait
         tally.waits.add(wait)
-        if tally.longest_wait is None or wait > tally.longest_wait:
-            tally.longest_wait = wait
-        (agent if agent is not None else self._work(operator_id)).answered += 1
+        tally.waited(wait)
+        self._work(operator_id).answered += 1
 
     def _free_slot(self, contact: Any, now: float) -> None:
         """The contact leaves its operator's slot: count the time it spent there."""
@@ -440,30 +428,7 @@ class Metrics:
         work.response_total += response
 
     def _finished(self, contact: Any, event: Finished) -> None:
-        operator_id, now = event.operator_id, event.time
-        since = contact.slot_since
-        agent = self._agents.get(operator_id)
-        if (
-            since is None
-            or contact.hold_since is not None
-            or agent is None
-            or contact.stat_operator != operator_id
-        ):
-            tally, work = self._close(contact, operator_id, now)
-        else:
-            # The common case, a conversation in its operator's slot and not on
-            # hold, with _close, _free_slot, _load, _cell and _work inlined.
-            contact.slot_since = None
-            handled = contact.handled = contact.handled + (now - since)
-            agent.handle_total += now - since
-            if now > agent.since:
-                agent.advance(now)
-            agent.load -= 1
-            tally = self._cell(contact.count_key)
-            tally.handled += 1
-            tally.handle_total += handled
-            tally.hold_total += contact.hold_total
-            work = agent
+        tally, work = self._close(contact, event.operator_id, event.time)
         tally.finished += 1
         work.finished += 1
 
