@@ -33,6 +33,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_policies.py
 	$(BIN)/python benchmarks/bench_continuity.py
 	$(BIN)/python benchmarks/bench_metrics.py
+	$(BIN)/python benchmarks/bench_sim.py
+	$(BIN)/python benchmarks/bench_calls.py
+	$(BIN)/python benchmarks/bench_events.py
+	$(BIN)/python benchmarks/bench_scaling.py
+	$(BIN)/python benchmarks/bench_events.py
+	$(BIN)/python benchmarks/bench_scaling.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

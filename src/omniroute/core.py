@@ -304,7 +304,8 @@ class Core:
 
     def submit(self, conversation: Conversation, prefer_operator: str | None) -> list[Event]:
         """``Submitted``, then ``Assigned``/``Offered`` or ``Queued``. Cost ``O(log n +
-        log q)`` when the strategy's first candidate fits: about 2.5 µs here."""
+        log q)`` when the strategy's first candidate fits (``bench_calls.py``: about
+        10 µs at 10 000 operators, 5.5 µs when it queues)."""
         if not isinstance(conversation, Conversation):
             raise ValidationError(f"submit() takes a Conversation, got {conversation!r}")
         if conversation.id in self.tickets:
@@ -629,7 +630,7 @@ class Core:
 
     def finish(self, conversation_id: str) -> list[Event]:
         """``Finished``; the freed slot takes waiting work. Cost ``O(g log n + l +
-        log q)``: about 2 µs here when nobody waits for the operator."""
+        log q)``: about 6 µs at 10 000 operators (``bench_calls.py``)."""
         ticket = self.tickets.get(conversation_id)
         if ticket is None:
             ticket = self.ticket(conversation_id)

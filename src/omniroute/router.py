@@ -170,7 +170,8 @@ class Router:
         OFFLINE: their offers are rescinded; their work goes back to its queues
         (``Requeued``), keeping its original waiting start, unless its group keeps
         it for them (``Group.keep_on_leave``).
-        Cost ``O(g log n + l)`` per conversation received or requeued.
+        Cost ``O(g log n + l)`` per conversation received or requeued: about 3.5 µs
+        at 10 000 operators for AWAY or back (4 µs with statistics; ``bench_calls.py``).
         """
         return presence.set_status(self._core, operator_id, status)
 
@@ -198,7 +199,8 @@ class Router:
         should go to: at once if they are free, else it waits for them alone for a
         while (``Queued.for_operator``), then falls back to anyone
         (``AffinityFallback``). Cost ``O(log n + log q)`` when the strategy's first
-        candidate fits.
+        candidate fits: at 10 000 operators about 10 µs when it is assigned, 5.5 µs
+        when it queues (14 and 6 µs with statistics; ``benchmarks/bench_calls.py``).
         """
         return self._core.submit(conversation, prefer_operator)
 
@@ -207,7 +209,8 @@ class Router:
         customer's reply); their slot is offered at once to the best waiting
         conversation they may take.
 
-        Cost ``O(g log n + l + log q)``.
+        Cost ``O(g log n + l + log q)``: at 10 000 operators about 6 µs, 5 µs when
+        the slot takes the next in line (8 µs with statistics; ``bench_calls.py``).
         """
         return self._core.finish(conversation_id)
 
