@@ -1,7 +1,7 @@
 """Why omniroute's events are tuples: the cost of one event, by how it is made.
 
-Run ``python benchmarks/bench_events.py`` (about 15 s) or add ``--quick``
-for a smoke run (a few seconds). Every routing decision builds events, so what
+Run ``python benchmarks/bench_events.py`` (about 10 s) or add ``--quick``
+for a smoke run (about a second). Every routing decision builds events, so what
 one costs to build is on the hot path; reading a field and the memory of one are
 what a host pays afterwards.
 

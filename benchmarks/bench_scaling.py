@@ -1,10 +1,11 @@
 """Scaling: µs per routing decision from 10² to 10⁵ operators and 10³ to 10⁶ waiting
 conversations, and the memory per waiting conversation and per operator.
 
-Run ``python benchmarks/bench_scaling.py`` (three to five minutes, most of it
-submitting the 4 x 10⁶ waiting conversations of the last column) or add ``--quick``
-for a smoke run (up to 10 000 operators and 100 000 waiting, fewer decisions, under
-a minute). ``--strategy`` picks another built-in strategy (default LeastLoaded).
+Run ``python benchmarks/bench_scaling.py`` (two and a half minutes on an idle 2-core
+machine, half of it submitting the 4 x 10⁶ waiting conversations of the last column;
+about 3.4 GB at the peak) or add ``--quick`` for a smoke run (up to 10 000 operators
+and 100 000 waiting, fewer decisions, about 10 s). ``--strategy`` picks another
+built-in strategy (default LeastLoaded).
 
 The issue's goals: the time per decision is flat within 2x from 10³ to 10⁵
 operators (for every number waiting), and a waiting conversation costs at most
