@@ -290,17 +290,18 @@ def _count_problems(metrics: Metrics) -> list[str]:
     live: dict[tuple[str, str], list[int]] = {}
     for contact in metrics._contacts.values():
         live.setdefault(contact.count_key, [0, 0])[contact.answered] += 1
-    for key in totals.keys() | live.keys():
+    for key in totals.keys() | live.keys() | metrics._carried.keys():
         t = totals.get(key, dict.fromkeys(COUNTS, 0))
         unanswered, answered = live.get(key, [0, 0])
-        arrived = t["offered"] + t["escalated_in"]
+        carried_waiting, carried_answered = metrics._carried.get(key, [0, 0])
+        arrived = t["offered"] + t["escalated_in"] + carried_waiting
         left = t["answered"] + t["abandoned"] + t["short_abandoned"] + t["escalated_out"]
         if arrived != left + unanswered:
             problems.append(
                 f"{key}: {arrived} contacts arrived, {left} left and {unanswered} wait unanswered"
             )
         ended = t["finished"] + t["transferred"] + t["handed_off"] + t["abandoned_after_answer"]
-        if t["answered"] != ended + answered or t["handled"] != ended:
+        if t["answered"] + carried_answered != ended + answered or t["handled"] != ended:
             problems.append(f"{key}: {t['answered']} answered, {ended} ended, {answered} live")
         if t["answered_within"] > t["answered"] or t["abandoned_within"] > t["abandoned"]:
             problems.append(f"{key}: more contacts within the threshold than in all")

@@ -77,12 +77,12 @@ from omniroute.tallies import (
     Work,
     copy_contact,
     count,
+    decode_agent,
     decode_contact,
     decode_interval,
+    encode_agent,
     encode_contact,
     encode_interval,
-    fill_work,
-    numbers,
     restart,
     slots,
     start_contact,
@@ -125,6 +125,9 @@ class Metrics:
         self._contacts: dict[str, Any] = {} if contacts is None else contacts
         self._agents: dict[str, Agent] = {}
         self._bots: set[str] = set()  # operators who are bots, left out of the team's figures
+        # Contacts already live when counting began, per (group, channel): [waiting,
+        # answered]. Counted nowhere else; the checks of the counts need them.
+        self._carried: dict[Key, list[int]] = {}
         self._last = -math.inf if start is None else start
         self._retired: Interval | None = None  # intervals no longer kept one by one
         self._kept: list[Interval] = []
@@ -457,6 +460,10 @@ class Metrics:
         self._agents[event.operator.id] = Agent(slots(event.operator.capacity), event.time)
         self._is_bot(event.operator.id, event.operator.bot)
 
+    def carry(self, contact: Any) -> None:
+        """Take ``contact``, live before counting began, as carried in where it is."""
+        self._carried.setdefault(contact.count_key, [0, 0])[contact.answered] += 1
+
     def add_agent(
         self, operator_id: str, status: Status, load: int, slots: int, bot: bool, now: float
     ) -> None:
@@ -704,18 +711,9 @@ class Metrics:
             "contacts": [
                 [cid, *encode_contact(contact)] for cid, contact in self._contacts.items()
             ],
-            "agents": [
-                [
-                    agent_id,
-                    agent.status.value,
-                    agent.load,
-                    agent.slots,
-                    agent.since,
-                    *numbers(agent),
-                ]
-                for agent_id, agent in self._agents.items()
-            ],
+            "agents": [encode_agent(agent_id, agent) for agent_id, agent in self._agents.items()],
             "bots": sorted(self._bots),
+            "carried": [[*key, *counts] for key, counts in sorted(self._carried.items())],
         }
 
     @classmethod
@@ -735,7 +733,10 @@ class Metrics:
         must be one for each."""
         read = Reader(fail)
         top = read.record(
-            data, path, ("last", "retired", "kept", "current", "contacts", "agents", "bots")
+            data,
+            path,
+            ("last", "retired", "kept", "current", "contacts", "agents", "bots", "carried"),
+            {"carried": []},
         )
         metrics = cls(settings, clock=clock, contacts=contacts)
         last = read.optional(read.number, top["last"], f"{path}.last")
@@ -774,19 +775,18 @@ class Metrics:
             raise fail(f"{path}.contacts", f"live conversation(s) {missing} are not counted")
         for i, item in enumerate(read.items(top["agents"], f"{path}.agents")):
             at = f"{path}.agents[{i}]"
-            fields = read.items(item, at)
-            if len(fields) != 8:
-                raise fail(at, "expected [id, status, load, slots, since, times, counts, totals]")
-            agent_id = read.name(fields[0], f"{at}[0]")
-            status = read.text(fields[1], f"{at}[1]")
-            if status not in {s.value for s in Status}:
-                raise fail(f"{at}[1]", f"unknown status {status!r}")
-            agent = Agent(count(read, fields[3], f"{at}[3]"), read.number(fields[4], f"{at}[4]"))
-            agent.status = Status(status)
-            agent.load = count(read, fields[2], f"{at}[2]")
-            fill_work(read, agent, fields[5:], at, first=5)
+            agent_id, agent = decode_agent(read, item, at)
             if agent_id in metrics._agents:
                 raise fail(at, f"operator {agent_id!r} appears twice")
             metrics._agents[agent_id] = agent
         metrics._bots = set(read.texts(top["bots"], f"{path}.bots"))
+        for i, item in enumerate(read.items(top["carried"], f"{path}.carried")):
+            at = f"{path}.carried[{i}]"
+            fields = read.items(item, at)
+            if len(fields) != 4:
+                raise fail(at, "expected [group, channel, waiting, answered]")
+            key = (read.name(fields[0], f"{at}[0]"), read.name(fields[1], f"{at}[1]"))
+            if key in metrics._carried:
+                raise fail(at, f"{key} appears twice")
+            metrics._carried[key] = [count(read, fields[j], f"{at}[{j}]") for j in (2, 3)]
         return metrics

@@ -160,6 +160,7 @@ def start_counting(core: Core, settings: MetricsSettings) -> Metrics:
     books = Metrics(settings, start=now, clock=core.reading, contacts=core.tickets)
     for ticket in core.tickets.values():
         fresh_contact(ticket)
+        books.carry(ticket)
     for op in core.operators.values():
         books.add_agent(op.id, op.status, op.n_active, slots(op.capacity), op.operator.bot, now)
     core.books = books

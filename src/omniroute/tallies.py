@@ -24,8 +24,10 @@ __all__ = [
     "Tally",
     "Work",
     "copy_contact",
+    "decode_agent",
     "decode_contact",
     "decode_interval",
+    "encode_agent",
     "encode_contact",
     "encode_interval",
     "restart",
@@ -434,6 +436,25 @@ def decode_contact(read: Reader, value: Any, path: str) -> tuple[str, Contact]:
     contact.hold_since = moment("hold_since")
     contact.hold_total = read.number(value_of["hold_total"], at["hold_total"])
     return cid, contact
+
+
+def encode_agent(agent_id: str, agent: Agent) -> list[Any]:
+    return [agent_id, agent.status.value, agent.load, agent.slots, agent.since, *numbers(agent)]
+
+
+def decode_agent(read: Reader, value: Any, path: str) -> tuple[str, Agent]:
+    fields = read.items(value, path)
+    if len(fields) != 8:
+        raise read.fail(path, "expected [id, status, load, slots, since, times, counts, totals]")
+    agent_id = read.name(fields[0], f"{path}[0]")
+    status = read.text(fields[1], f"{path}[1]")
+    if status not in {s.value for s in Status}:
+        raise read.fail(f"{path}[1]", f"unknown status {status!r}")
+    agent = Agent(count(read, fields[3], f"{path}[3]"), read.number(fields[4], f"{path}[4]"))
+    agent.status = Status(status)
+    agent.load = count(read, fields[2], f"{path}[2]")
+    fill_work(read, agent, fields[5:], path, first=5)
+    return agent_id, agent
 
 
 def copy_contact(source: Contact, target: Any) -> None:

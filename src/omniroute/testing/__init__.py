@@ -699,6 +699,8 @@ class RouterStateMachine(RuleBasedStateMachine):
     @invariant()
     def statistics_add_up(self) -> None:
         """Per-channel figures add up to the overall ones; shares stay in [0, 1]."""
+        if self.router.config.metrics is None:
+            return
         metrics = self.router.metrics
         overall = metrics.stats()
         parts = [metrics.stats(channel=channel) for channel in metrics.channels()]

@@ -285,7 +285,7 @@ def router_settings() -> st.SearchStrategy[dict[str, Any]]:
             "history": st.none() | history,
             "position_updates": st.none() | updates,
             "wait_estimates": estimates,
-            "metrics": metrics,
+            "metrics": st.none() | metrics,
         },
     )
 
