@@ -205,6 +205,16 @@ BAD_SNAPSHOTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("not finite", setter("now", value=math.nan), "finite"),
     ("negative counter", setter("counters", "joined", value=-1), ">= 0"),
     (
+        "a line that is not a queue's",
+        setter("estimates", "lines", 0, "line", value=7),
+        r"\$\.estimates\.lines\[0\]\.line: expected \[\[group",
+    ),
+    (
+        "a line with a bad requirement",
+        setter("estimates", "lines", 0, "line", value=[["sales"], "chat", [["de", "x"]], None]),
+        r"estimates\.lines\[0\]\.line",
+    ),
+    (
         "unknown strategy",
         setter("groups", 0, "strategy", value="psychic"),
         r"groups\[0\]\.strategy: group 'sales' uses strategy 'psychic'",

@@ -265,6 +265,7 @@ class WaitEstimator:
         fail: Callable[[str, str], Exception],
         *,
         path: str = "estimates",
+        line_problem: Callable[[Any], str | None] | None = None,
     ) -> WaitEstimator:
         """An estimator from :meth:`encode`'s data, with ``settings``.
 
@@ -272,7 +273,8 @@ class WaitEstimator:
         bad field below ``path`` (``"estimates.lines[2].departures[0]"``). Lists
         become tuples again, so line keys hash equal to the originals. With a
         smaller ``window`` than the data was written with, the newest departures
-        of each line are kept.
+        of each line are kept. ``line_problem(key)``: why a decoded line key is
+        not one of the host's (None: it is), for hosts whose keys have a shape.
         """
         estimator = cls(settings)
         read = Reader(fail)
@@ -282,6 +284,9 @@ class WaitEstimator:
             at = f"{path}.lines[{i}]"
             entry = read.record(item, at, ("line", "departures"))
             key = _decode_key(entry["line"], f"{at}.line", fail, 0)
+            problem = None if line_problem is None else line_problem(key)
+            if problem is not None:
+                raise fail(f"{at}.line", problem)
             if key in estimator._lines:
                 raise fail(f"{at}.line", f"duplicate line {entry['line']!r}")
             times = read.items(entry["departures"], f"{at}.departures")

@@ -319,7 +319,11 @@ class _Reader:
         elif top["history"] is not None:
             raise d.fail("$.history", "must be null while the config keeps no history")
         self.estimator = WaitEstimator.decode(
-            self.config.wait_estimates, top["estimates"], d.fail, path="$.estimates"
+            self.config.wait_estimates,
+            top["estimates"],
+            d.fail,
+            path="$.estimates",
+            line_problem=_line_problem,
         )
         self.metrics = top["metrics"]
 
@@ -573,6 +577,32 @@ def restore(
         _check_idle_is_justified(core, op)
     seam.rearm(core)
     _restore_books(core, reader)
+
+
+def _line_problem(key: Any) -> str | None:
+    """Why ``key`` is not a queue line's id: (groups, channel, requirement, operator)."""
+    if isinstance(key, tuple) and len(key) == 4:
+        groups, channel, requirement, operator = key
+        if (
+            isinstance(groups, tuple)
+            and all(isinstance(group, str) for group in groups)
+            and isinstance(channel, str)
+            and isinstance(requirement, tuple)
+            and all(_is_skill_level(pair) for pair in requirement)
+            and (operator is None or isinstance(operator, str))
+        ):
+            return None
+    return "expected [[group, ...], channel, [[skill, level], ...], operator or null]"
+
+
+def _is_skill_level(pair: Any) -> bool:
+    return (
+        isinstance(pair, tuple)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and isinstance(pair[1], int)
+        and not isinstance(pair[1], bool)
+    )
 
 
 def _restore_books(core: Core, reader: _Reader) -> None:
