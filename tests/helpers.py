@@ -52,6 +52,7 @@ def fingerprint(router: Router) -> Any:
         s: Any = group.strategy
         if hasattr(s, "_views"):
             views.append({r: view.ranks() for r, view in s._views.items()})
+            views.append({k: view.ranks() for k, view in s._channel_views.items()})
     return router.snapshot(), views, core_of(router).room.version
 
 

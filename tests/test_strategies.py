@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omniroute import Assigned, Capacity, Conversation, Group, Operator, Router, Status
+from omniroute.skills import Requirement, meets
 from omniroute.strategies import (
     LeastLoaded,
     LongestIdle,
@@ -16,7 +19,8 @@ from omniroute.strategies import (
     SkillBased,
     Strategy,
 )
-from omniroute.testing import check_invariants
+from omniroute.strategies._ranked import RankedStrategy
+from omniroute.testing import CHANNELS, capacities, check_invariants
 from tests.helpers import FakeClock, chat, team
 
 
@@ -294,3 +298,74 @@ def test_least_recently_used_requirement_views_are_dropped_and_rebuilt(
     assert len(strategy._views) <= 3  # the no-requirement view and two others
     assert set(strategy.candidates(chat("probe", requires={"de": 2}))) == {"o2", "o3"}
     assert set(strategy.candidates(chat("probe", requires={"de": 0}))) == {"o0", "o1", "o2", "o3"}
+
+
+# -- operators whose channels differ: the per-channel views ---------------------------
+
+
+def expected_walk(strategy: RankedStrategy, requirement: Requirement, channel: str) -> list[str]:
+    """What a walk of every free operator in rank order gives, once those the channel
+    does not fit are left out: the order the per-channel views must keep."""
+    free = [op for op in strategy._free.values() if meets(op.skills, requirement)]
+    free.sort(key=lambda op: strategy._order(strategy.rank(op, requirement)))
+    return [op.id for op in free if op.fits(channel)]
+
+
+@settings(max_examples=150)
+@given(
+    make=st.sampled_from([RoundRobin, LeastLoaded, LongestIdle, SkillBased]),
+    capacities=st.lists(st.just(Capacity(total=3)) | capacities(), min_size=1, max_size=7),
+    work=st.lists(st.tuples(st.sampled_from(CHANNELS), st.booleans()), max_size=25),
+)
+def test_operators_whose_channels_differ_come_in_rank_order(
+    make: type[RankedStrategy],
+    capacities: list[Capacity],
+    work: list[tuple[str, bool]],
+) -> None:
+    """With simple and per-channel capacities mixed, every decision's walk is the
+    walk of all free operators in rank order, less those the channel does not fit."""
+    clock = FakeClock()
+    strategy = make()
+    router = Router(clock=clock)
+    router.add_group(Group("g", strategy=strategy))
+    for i, capacity in enumerate(capacities):
+        router.add_operator(Operator(f"o{i}", groups={"g"}, skills={"x": i % 3}, capacity=capacity))
+        router.set_status(f"o{i}", Status.ONLINE)
+    live: list[str] = []
+    for n, (channel, finish_one) in enumerate(work):
+        clock.advance(1)
+        if finish_one and live:
+            router.finish(live.pop(n % len(live)))
+            continue
+        requires = {"x": 1} if n % 2 else None
+        conversation = Conversation(f"c{n}", channel, "g", requires=requires)
+        for requirement in ((), (("x", 1),)):
+            for each in CHANNELS:
+                probe = Conversation("probe", each, "g", requires=dict(requirement) or None)
+                expected = expected_walk(strategy, requirement, each)
+                assert list(strategy.candidates(probe)) == expected, (requirement, each)
+                assert strategy.first(probe) == (expected[0] if expected else None)
+        if any(isinstance(e, Assigned) for e in router.submit(conversation)):
+            live.append(conversation.id)
+        check_invariants(router)
+
+
+@pytest.mark.parametrize("make", [LeastLoaded, LongestIdle, SkillBased])
+def test_a_channel_few_free_operators_fit_costs_no_walk_past_the_others(make: type) -> None:
+    """Half the team is on a call (one call each at most): a call goes to the first
+    operator of the other half, and the strategy is asked for no one else."""
+    strategy = make()
+    router = Router(clock=FakeClock())
+    router.add_group(Group("g", strategy=strategy))
+    capacity = Capacity(total=4, per_channel={"voice": 1})
+    for i in range(40):
+        router.add_operator(Operator(f"o{i:02}", groups={"g"}, capacity=capacity))
+        router.set_status(f"o{i:02}", Status.ONLINE)
+    for i in range(20):
+        router.submit(Conversation(f"v{i}", "voice", "g"), prefer_operator=f"o{i:02}")
+    for i in range(20, 40):
+        for k in range(2):
+            router.submit(Conversation(f"c{i}-{k}", "chat", "g"), prefer_operator=f"o{i:02}")
+    walked = list(strategy.candidates(Conversation("v", "voice", "g")))
+    assert walked == [f"o{i}" for i in range(20, 40)]  # the call holders are not in it
+    assert assigned_to(router.submit(Conversation("v", "voice", "g"))) == "o20"

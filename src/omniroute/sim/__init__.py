@@ -35,6 +35,7 @@ from omniroute.sim.distributions import (
     Uniform,
 )
 from omniroute.sim.engine import Progress, Simulation
+from omniroute.sim.reading import parse_seconds
 from omniroute.sim.results import SCHEMA, Results, Run
 from omniroute.sim.scenario import Arrivals, GroupPlan, OperatorPlan, Quiet, Replayed, Scenario
 
@@ -58,6 +59,7 @@ __all__ = [
     "Simulation",
     "Uniform",
     "estimate",
+    "parse_seconds",
     "replicate",
     "simulate",
     "summarise",

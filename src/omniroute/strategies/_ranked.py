@@ -27,6 +27,7 @@ from sortedcontainers import SortedList
 from omniroute.skills import Requirement, meets
 
 if TYPE_CHECKING:
+    from omniroute.capacity import Capacity
     from omniroute.conversation import Conversation
     from omniroute.strategies.base import OperatorView
 
@@ -197,11 +198,24 @@ def _owner(kind: type, name: str) -> type:
     return next(base for base in kind.__mro__ if name in vars(base))
 
 
+def channels_differ(capacity: Capacity) -> bool:
+    """Whether which channels fit an operator with room depends on the channel:
+    per-channel limits, exclusive channels or a units budget (else any fits)."""
+    return bool(capacity.per_channel or capacity.exclusive or capacity.units is not None)
+
+
 class RankedStrategy:
     """A strategy whose order is a sort key of the operator (and the requirement).
 
-    Subclasses define :meth:`rank`, and may override :meth:`_walk` to read a view
-    other than lowest rank first.
+    Subclasses define :meth:`rank`, and may override :meth:`_walk` and
+    :meth:`_first` to read a view other than lowest rank first (then also
+    :meth:`_order`, the order those give).
+
+    Operators whose capacity makes channels differ (:func:`channels_differ`) are
+    kept apart, in one view per (requirement, channel) of those it fits now, so
+    that a channel most of them cannot take costs no walk past them. A decision
+    merges that view with the requirement's; with no such operator free, it reads
+    the requirement's view only.
     """
 
     name = "ranked"
@@ -212,10 +226,15 @@ class RankedStrategy:
 
     def __init__(self) -> None:
         self._free: dict[str, OperatorView] = {}
-        # requirement → view, least recently used first; () is kept always
+        # requirement → view of the free operators any channel fits, least recently
+        # used first; () is kept always
         self._views: dict[Requirement, RankedView] = {(): self.view_type(())}
         # operator id → the views it is in
         self._member_of: dict[str, list[RankedView]] = {}
+        # The free operators whose channels differ, and their views: (requirement,
+        # channel) → those who meet it and fit the channel now; least recently used first.
+        self._by_channel: dict[str, OperatorView] = {}
+        self._channel_views: dict[tuple[Requirement, str], RankedView] = {}
 
     def rank(self, operator: OperatorView, requirement: Requirement) -> Rank:
         """The sort key; lower goes first. Must end with ``(joined, id)``."""
@@ -223,15 +242,33 @@ class RankedStrategy:
 
     def add(self, operator: OperatorView) -> None:
         self._free[operator.id] = operator
+        if channels_differ(operator.capacity):
+            self._by_channel[operator.id] = operator
+            self._place(operator)
+            return
         views = [view for view in self._views.values() if meets(operator.skills, view.requirement)]
         self._member_of[operator.id] = views
         for view in views:
             view.put(operator.id, self.rank(operator, view.requirement))
 
+    def _place(self, operator: OperatorView) -> None:
+        """Put an operator whose channels differ in the channel views it meets and
+        fits now, and out of the others. ``O(v log n)`` for ``v`` channel views."""
+        operator_id = operator.id
+        skills = operator.skills
+        for (requirement, channel), view in self._channel_views.items():
+            if meets(skills, requirement) and operator.fits(channel):
+                view.put(operator_id, self.rank(operator, requirement))
+            else:
+                view.discard(operator_id)
+
     def update(self, operator: OperatorView) -> None:
         views = self._member_of.get(operator.id)
         if views is None:
-            self.add(operator)
+            if operator.id in self._by_channel:
+                self._place(operator)
+            else:
+                self.add(operator)
             return
         if self.rank_uses_requirement:
             for view in views:
@@ -245,12 +282,20 @@ class RankedStrategy:
         self._free.pop(operator_id, None)
         for view in self._member_of.pop(operator_id, ()):
             view.discard(operator_id)
+        if self._by_channel.pop(operator_id, None) is not None:
+            for view in self._channel_views.values():
+                view.discard(operator_id)
 
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         """Nothing to remember by default: ranks already follow the operator's load."""
 
     def candidates(self, conversation: Conversation) -> Iterator[str]:
-        return self._walk(self._view_for(conversation.requirement))
+        requirement = conversation.requirement
+        view = self._view_for(requirement)
+        if not self._by_channel:
+            return self._walk(view)
+        other = self._channel_view(requirement, conversation.channel)
+        return self._merged(view, other)
 
     def first(self, conversation: Conversation) -> str | None:
         """The first of :meth:`candidates` at once, without walking: what a routing
@@ -258,10 +303,18 @@ class RankedStrategy:
         :meth:`first_is_candidates_first`). ``O(1)`` amortised for a heap view,
         ``O(log n)`` for round-robin's."""
         requirement = conversation.requirement
-        if not requirement:
-            # The no-requirement view always exists and is not in the LRU order.
-            return self._first(self._views[()])
-        return self._first(self._view_for(requirement))
+        # The no-requirement view always exists and is not in the LRU order.
+        view = self._views[()] if not requirement else self._view_for(requirement)
+        best = self._first(view)
+        if not self._by_channel:
+            return best
+        other = self._channel_view(requirement, conversation.channel)
+        theirs = self._first(other)
+        if theirs is None:
+            return best
+        if best is None or self._order(other._ranks[theirs]) < self._order(view._ranks[best]):
+            return theirs
+        return best
 
     def first_is_candidates_first(self) -> bool:
         """Whether :meth:`first` gives what :meth:`candidates` gives first: true for
@@ -281,11 +334,53 @@ class RankedStrategy:
             self._views[requirement] = view
         return view
 
+    def _channel_view(self, requirement: Requirement, channel: str) -> RankedView:
+        key = (requirement, channel)
+        views = self._channel_views
+        view = views.get(key)
+        if view is None:
+            if len(views) >= MAX_VIEWS:
+                del views[next(iter(views))]
+            view = views[key] = self.view_type(requirement)
+            for operator_id, operator in self._by_channel.items():
+                if meets(operator.skills, requirement) and operator.fits(channel):
+                    view.put(operator_id, self.rank(operator, requirement))
+        else:
+            del views[key]  # least-recently-used order
+            views[key] = view
+        return view
+
     def _walk(self, view: RankedView) -> Iterator[str]:
         return view.ids()
 
     def _first(self, view: RankedView) -> str | None:
         return view.first()
+
+    def _order(self, rank: Rank) -> Any:
+        """The sort key of the order :meth:`_walk` gives ranks in."""
+        return rank
+
+    def _merged(self, view: RankedView, other: RankedView) -> Iterator[str]:
+        """The walks of two views as one, in :meth:`_order`; both are closed at the end."""
+        order = self._order
+        mine, theirs = self._walk(view), self._walk(other)
+        try:
+            a, b = next(mine, None), next(theirs, None)
+            while a is not None:
+                if b is None or order(view._ranks[a]) < order(other._ranks[b]):
+                    yield a
+                    a = next(mine, None)
+                else:
+                    yield b
+                    b = next(theirs, None)
+            while b is not None:
+                yield b
+                b = next(theirs, None)
+        finally:
+            for walk in (mine, theirs):
+                close = getattr(walk, "close", None)
+                if close is not None:
+                    close()
 
     def _open_view(self, requirement: Requirement) -> RankedView:
         """Build the view of a requirement seen for the first time: ``O(n log n)``."""
@@ -293,10 +388,11 @@ class RankedStrategy:
             oldest = next(r for r in self._views if r)
             self._close_view(self._views.pop(oldest))
         view = self._views[requirement] = self.view_type(requirement)
-        for operator_id, operator in self._free.items():
+        for operator_id, views in self._member_of.items():
+            operator = self._free[operator_id]
             if meets(operator.skills, requirement):
                 view.put(operator_id, self.rank(operator, requirement))
-                self._member_of[operator_id].append(view)
+                views.append(view)
         return view
 
     def _close_view(self, view: RankedView) -> None:
@@ -307,16 +403,31 @@ class RankedStrategy:
         return len(self._free)
 
     def _check(self) -> None:
+        free = self._free
         for requirement, view in self._views.items():
             assert view.requirement == requirement
-            view._check()
-            expected = {o for o, op in self._free.items() if meets(op.skills, requirement)}
-            assert set(view._ranks) == expected
-            for operator_id, rank in view._ranks.items():
-                assert rank == self.rank(self._free[operator_id], requirement)
+            expected = {o for o in self._member_of if meets(free[o].skills, requirement)}
+            self._check_view(view, expected)
+        for (requirement, channel), view in self._channel_views.items():
+            assert view.requirement == requirement
+            expected = {
+                o
+                for o, op in self._by_channel.items()
+                if meets(op.skills, requirement) and op.fits(channel)
+            }
+            self._check_view(view, expected)
         for operator_id, views in self._member_of.items():
             assert all(operator_id in view._ranks for view in views)
-        assert set(self._member_of) == set(self._free)
+        assert not self._member_of.keys() & self._by_channel.keys()
+        assert set(self._member_of) | set(self._by_channel) == set(free)
+        for operator_id, operator in free.items():
+            assert channels_differ(operator.capacity) == (operator_id in self._by_channel)
+
+    def _check_view(self, view: RankedView, expected: set[str]) -> None:
+        view._check()
+        assert set(view._ranks) == expected, (sorted(view._ranks), sorted(expected))
+        for operator_id, rank in view._ranks.items():
+            assert rank == self.rank(self._free[operator_id], view.requirement)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -59,6 +59,9 @@ class OperatorView(Protocol):
     def joined(self) -> int:
         """A number that orders operators by when they were added; unique."""
 
+    def fits(self, channel: str) -> bool:
+        """Whether one more conversation on ``channel`` fits their limits now."""
+
 
 @runtime_checkable
 class Strategy(Protocol):

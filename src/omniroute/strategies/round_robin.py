@@ -39,7 +39,10 @@ class RoundRobin(RankedStrategy):
         return (operator.joined, operator.id)
 
     def update(self, operator: OperatorView) -> None:
-        """Nothing to do: the ring order does not follow the load."""
+        """Nothing to do, the ring order does not follow the load; except for an
+        operator whose channels differ, whose channel views do."""
+        if operator.id in self._by_channel:
+            self._place(operator)
 
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         self._last = (operator.joined, operator.id)
@@ -51,6 +54,11 @@ class RoundRobin(RankedStrategy):
     def _first(self, view: RankedView) -> str | None:
         assert isinstance(view, SortedView)
         return view.first() if self._last is None else view.first_after(self._last)
+
+    def _order(self, rank: Rank) -> Any:
+        # The ring: those after the last served first, then from the start.
+        last = self._last
+        return rank if last is None else (rank <= last, rank)
 
     def dump_state(self) -> list[Any] | None:
         """The ring position: ``[joined, id]`` of the operator served last."""
