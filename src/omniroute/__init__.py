@@ -8,6 +8,8 @@ from omniroute.capacity import Capacity
 from omniroute.codec import RouterConfig
 from omniroute.errors import (
     CapacityError,
+    ClockError,
+    ClockTypeError,
     ConfigurationError,
     DuplicateConversation,
     DuplicateGroup,
@@ -87,6 +89,8 @@ __all__ = [
     "Capacity",
     "CapacityError",
     "Channel",
+    "ClockError",
+    "ClockTypeError",
     "ConfigurationError",
     "Configured",
     "Conversation",

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from omniroute._logging import library_logger
+from omniroute.clock import checked, held
 from omniroute.conversation import Conversation
 from omniroute.errors import (
     DuplicateConversation,
@@ -183,7 +184,7 @@ class Core:
         self.log = logger if logger is not None else library_logger()
         # Decisions are logged at debug; skip building those calls when nobody listens.
         self.debug = _debug_enabled(self.log)
-        self.last_time = float(clock())
+        self.last_time = checked(clock())
         self.event_seq = 0
         self.ticket_seq = 0
         self.joined = 0
@@ -220,11 +221,12 @@ class Core:
     # -- time and events ---------------------------------------------------------
 
     def now(self) -> float:
-        now = float(self.clock())
-        if now < self.last_time:
-            # A clock that steps back would make waits negative; hold time still.
-            self.log.warning("clock_went_backwards", now=now, last=self.last_time)
-            return self.last_time
+        """The time this call runs at, read before it changes anything
+        (:mod:`omniroute.clock`: a bad reading raises, one that went back holds)."""
+        now = self.clock()
+        # NaN and infinities fail ``now - now == 0.0``; other types go the slow way.
+        if now.__class__ is not float or now - now != 0.0 or now < self.last_time:
+            now = held(now, self.last_time, self.log)
         self.last_time = now
         return now
 
@@ -234,7 +236,7 @@ class Core:
 
     def reading(self) -> float:
         """The clock for reads: never before the last event."""
-        return max(float(self.clock()), self.last_time)
+        return max(checked(self.clock()), self.last_time)
 
     def emit(self, events: list[Event]) -> list[Event]:
         """The end of every mutating call: tell moved positions, then the host."""

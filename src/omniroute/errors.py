@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = [
     "CapacityError",
+    "ClockError",
+    "ClockTypeError",
     "ConfigurationError",
     "DuplicateConversation",
     "DuplicateGroup",
@@ -38,6 +40,16 @@ class OmnirouteError(Exception):
 
 class ValidationError(OmnirouteError, ValueError):
     """A value given to omniroute is malformed: a negative limit, an empty id…"""
+
+
+class ClockError(ValidationError):
+    """The Router's clock gave a reading it cannot use: not finite (NaN, infinity).
+    The call that read it changes nothing."""
+
+
+class ClockTypeError(ClockError, TypeError):
+    """The Router's clock gave something that is not a number of seconds (a
+    string, None, a bool). The call that read it changes nothing."""
 
 
 class ConfigurationError(ValidationError):

@@ -28,9 +28,9 @@ def hold(core: Core, conversation_id: str) -> list[Event]:
     """``Held``; ``Released`` at once if the grace time is 0 or the operator is OFFLINE."""
     ticket = core.ticket(conversation_id)
     op = ticket.operator
+    now = core.now()
     ticket.move("hold")
     assert op is not None
-    now = core.now()
     ticket.held_at = now
     events: list[Event] = []
     core.record(events, Held, ticket, now, operator_id=op.id)

@@ -126,6 +126,7 @@ def configure(
             raise ValidationError(f"configure(): {name} must be {allowed}, got {value!r}")
         changes[name] = value
     new = attrs.evolve(config, **changes)
+    now = core.now()
     if new.history != config.history:
         core.history = None if new.history is None else History(new.history)
         for ticket in core.tickets.values():
@@ -136,7 +137,7 @@ def configure(
     if new.position_updates != config.position_updates:
         settle(core)
         positions.rewatch(core)
-    event = Configured(seq=core.seq(), time=core.now(), config=encode_config(new))
+    event = Configured(seq=core.seq(), time=now, config=encode_config(new))
     if new.metrics is None:
         core.books = None
     elif config.metrics is None:

@@ -66,10 +66,11 @@ def add_group(core: Core, group: Group) -> list[Event]:
             f"group {group.id!r} overflows to unknown group {group.overflow.to!r}; "
             f"add it first (known: {sorted(core.desks)})"
         )
+    now = core.now()
     install_group(core, group)
     event = GroupAdded(
         seq=core.seq(),
-        time=core.now(),
+        time=now,
         group=group.id,
         strategy=strategy_name(group.strategy),
         settings=encode_group_settings(group),
@@ -106,12 +107,13 @@ def remove_group(core: Core, group_id: str) -> list[Event]:
             f"group {group_id!r} is the overflow of group(s) {sorted(desk.overflow_from)}; "
             "remove them first"
         )
+    now = core.now()
     del core.desks[group_id]
     del core.strategy_owner[id(desk.strategy)]
     if desk.overflow is not None:
         core.desks[desk.overflow.to].overflow_from.discard(group_id)
     core.room.drop_group(group_id)
-    event = GroupRemoved(seq=core.seq(), time=core.now(), group=group_id)
+    event = GroupRemoved(seq=core.seq(), time=now, group=group_id)
     return core.emit([core.note(event)])
 
 
@@ -121,8 +123,9 @@ def set_rules(core: Core, rules: Rules | None) -> list[Event]:
         if not isinstance(rules, Rules):
             raise ValidationError(f"set_rules() takes Rules or None, got {rules!r}")
         rules.check_groups(core.desks)
+    now = core.now()
     core.rules = rules
-    event = RulesChanged(seq=core.seq(), time=core.now(), rules=rules)
+    event = RulesChanged(seq=core.seq(), time=now, rules=rules)
     return core.emit([core.note(event)])
 
 
