@@ -312,7 +312,6 @@ def test_staffing_durations_with_units(
     ("option", "value", "call"),
     [
         ("--target", "1.5", {"target_service_level": 1.5}),
-        ("--per-hour", "-5", {"arrival_rate": -5 / 3600}),
         ("--concurrency", "0", {"concurrency": 0}),
     ],
 )
@@ -335,6 +334,29 @@ def test_staffing_bad_numbers_exit_1(
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"omniroute: {expected.value}\n"
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "inf"])
+def test_staffing_a_bad_rate_is_named_as_typed(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """Not the per-second rate the staffing module is given."""
+    argv = [*STAFFING]
+    argv[argv.index("--per-hour") + 1] = value
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"omniroute: --per-hour must be a finite number >= 0, got {value}\n")
+
+
+def test_a_scenario_that_is_not_utf8_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'[scenario]\nname = "caf\xe9"\n')
+    assert main(["simulate", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"omniroute: {path}: line 2: not UTF-8 (byte 0xe9); TOML files are UTF-8\n"
 
 
 def test_staffing_bad_duration_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

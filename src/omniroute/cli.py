@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from omniroute.errors import OmnirouteError
+from omniroute.errors import OmnirouteError, StaffingError
 from omniroute.report import duration
 from omniroute.sim import Scenario, replicate
 from omniroute.sim.plot import INSTALL, plot
@@ -238,6 +239,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _staffing(args: argparse.Namespace) -> int:
+    # Checked here, as typed: below it is a rate per second.
+    if not math.isfinite(args.per_hour) or args.per_hour < 0:
+        raise StaffingError(f"--per-hour must be a finite number >= 0, got {args.per_hour:g}")
     rate = args.per_hour / 3600
     agents = required_agents(
         rate,

@@ -96,6 +96,12 @@ class Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot read the scenario: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise ScenarioError(
+                f"{path}: line {line}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}); "
+                "TOML files are UTF-8"
+            ) from None
         return cls.from_toml(text, source=str(path), base=path.parent)
 
     @classmethod
