@@ -205,6 +205,42 @@ BAD_SNAPSHOTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("not finite", setter("now", value=math.nan), "finite"),
     ("negative counter", setter("counters", "joined", value=-1), ">= 0"),
     (
+        "waiting since after now",
+        setter("conversations", 0, "enqueued_at", value=1e9),
+        r"\$\.conversations\[0\]\.enqueued_at: 1000000000\.0 is after the snapshot's now",
+    ),
+    (
+        "told after now",
+        setter("conversations", 0, "told_at", value=1e9),
+        r"conversations\[0\]\.told_at: .* after the snapshot's now",
+    ),
+    (
+        "a status since after now",
+        setter("operators", 0, "status_since", value=1e9),
+        r"\$\.operators\[0\]\.status_since: .* after the snapshot's now",
+    ),
+    (
+        "idle since after now",
+        setter("operators", 0, "idle_since", value=1e9),
+        r"\$\.operators\[0\]\.idle_since: .* after the snapshot's now",
+    ),
+    ("now before what happened", setter("now", value=-100.0), "after the snapshot's now"),
+    (
+        "assigned before it waited",
+        setter("conversations", 0, "assigned_at", value=-50.0),
+        r"conversations\[0\]\.assigned_at: -50\.0 is before enqueued_at",
+    ),
+    (
+        "negative time on hold",
+        setter("conversations", 0, "held_for", value=-1.0),
+        r"conversations\[0\]\.held_for: must be >= 0",
+    ),
+    (
+        "in an unknown group",
+        setter("conversations", 0, "group", value="nope"),
+        r"conversations\[0\]\.group: unknown group 'nope'",
+    ),
+    (
         "a line that is not a queue's",
         setter("estimates", "lines", 0, "line", value=7),
         r"\$\.estimates\.lines\[0\]\.line: expected \[\[group",

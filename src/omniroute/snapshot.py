@@ -308,6 +308,7 @@ class _Reader:
             "conversations", top["conversations"], self.conversation, "conversation"
         )
         self.operators = self.unique("operators", top["operators"], self.operator, "operator")
+        self.check_times()
         self.check_holders()
         self.check_continuity()
         fail = self.fail_at("$.")
@@ -448,6 +449,8 @@ class _Reader:
             raise d.fail(f"{path}.offered_at", "must be set exactly when offered")
         groups = d.texts(data["groups"], f"{path}.groups")
         group = d.text(data["group"], f"{path}.group")
+        if group not in self.group_ids:
+            raise d.fail(f"{path}.group", f"unknown group {group!r}")
         unknown = sorted(set(groups) - self.group_ids)
         if unknown:
             raise d.fail(f"{path}.groups", f"unknown group(s) {unknown}")
@@ -479,6 +482,39 @@ class _Reader:
             "told_at": d.number(data["told_at"], f"{path}.told_at"),
             "responded": d.boolean(data["responded"], f"{path}.responded"),
         }
+
+    def check_times(self) -> None:
+        """Nothing happened after the snapshot's ``now``, and a conversation's times
+        come in the order its life gives them."""
+        now = self.now
+        for kind, records, fields in (
+            ("conversations", self.conversations, _CONVERSATION_TIMES),
+            ("operators", self.operators, ("status_since", "idle_since")),
+        ):
+            for i, record in enumerate(records.values()):
+                path = f"$.{kind}[{i}]"
+                for field in fields:
+                    at = record[field]
+                    if at is not None and at > now:
+                        raise self.d.fail(
+                            f"{path}.{field}", f"{at!r} is after the snapshot's now ({now!r})"
+                        )
+                if kind == "conversations":
+                    self._check_order(record, path)
+
+    def _check_order(self, record: dict[str, Any], path: str) -> None:
+        earlier = None
+        for field in ("enqueued_at", "offered_at", "assigned_at", "held_at"):
+            at = record[field]
+            if at is None:
+                continue
+            if earlier is not None and at < record[earlier]:
+                raise self.d.fail(
+                    f"{path}.{field}", f"{at!r} is before {earlier} ({record[earlier]!r})"
+                )
+            earlier = field
+        if record["held_for"] < 0:
+            raise self.d.fail(f"{path}.held_for", f"must be >= 0, got {record['held_for']!r}")
 
     def check_holders(self) -> None:
         """Every assigned conversation is held by exactly one operator, every offered
@@ -624,6 +660,16 @@ def _restore_books(core: Core, reader: _Reader) -> None:
     problems = metrics_problems(core)
     if problems:
         raise fail("metrics", problems[0])
+
+
+_CONVERSATION_TIMES = (
+    "entered_at",
+    "enqueued_at",
+    "offered_at",
+    "assigned_at",
+    "held_at",
+    "told_at",
+)
 
 
 def _ticket(core: Core, record: dict[str, Any]) -> Ticket:
