@@ -30,6 +30,7 @@ from omniroute.errors import (
     UnknownId,
     UnknownOperator,
     ValidationError,
+    WrongType,
 )
 from omniroute.estimate import WaitEstimates
 from omniroute.events import (
@@ -180,4 +181,5 @@ __all__ = [
     "Visit",
     "WaitEstimates",
     "Walk",
+    "WrongType",
 ]

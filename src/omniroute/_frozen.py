@@ -1,11 +1,12 @@
-"""A read-only dict for the mappings inside frozen value types."""
+"""The converters of frozen value types' fields: a read-only dict for their
+mappings, a frozenset for their sets of names."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, NoReturn, TypeVar
 
-from omniroute.errors import FrozenMappingError
+from omniroute.errors import FrozenMappingError, ValidationError, WrongType
 
 V = TypeVar("V")
 
@@ -41,9 +42,14 @@ class FrozenDict(dict[str, V]):
 
 
 def frozen_map(value: Mapping[str, V] | None) -> FrozenDict[V]:
-    """A frozen copy of ``value``."""
+    """A frozen copy of ``value``. Anything but a mapping or None comes back as it
+    is, for the owner's checks to refuse by name (a converter cannot name it)."""
     if isinstance(value, FrozenDict):
         return value
+    if value is None:
+        return FrozenDict()
+    if not isinstance(value, Mapping):
+        return value  # not a mapping: the owner's check names it
     return FrozenDict(value) if value else FrozenDict()
 
 
@@ -59,3 +65,24 @@ def frozen_levels(value: Mapping[str, int] | None) -> FrozenDict[int]:
 def frozen_metadata(value: Mapping[str, Any] | None) -> FrozenDict[Any]:
     """Converter for the host's own metadata."""
     return frozen_map(value)
+
+
+def names(value: Any) -> frozenset[str]:
+    # A bare string would become a set of its letters; treat it as one name.
+    if isinstance(value, str):
+        return frozenset([value])
+    try:
+        return frozenset(value)
+    except TypeError:
+        return value  # type: ignore[no-any-return]  # the owner's check names it
+
+
+def check_names(
+    owner: str, field: str, value: Any, what: str, error: type[ValidationError] = ValidationError
+) -> None:
+    """``value`` is a set of non-empty strings (``names``' output), else an error."""
+    if not isinstance(value, frozenset):
+        raise WrongType(f"{owner}: {field} must be a set of {what}, got {value!r}")
+    for name in value:
+        if not isinstance(name, str) or not name:
+            raise error(f"{owner}: {what} must be non-empty strings, got {name!r}")

@@ -15,23 +15,20 @@ The simple case stays simple: ``Capacity(total=3)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from omniroute._frozen import frozen_levels
-from omniroute.errors import CapacityError
+from omniroute._frozen import check_names, frozen_levels, names
+from omniroute.errors import CapacityError, WrongType
 
 __all__ = ["Capacity"]
 
 
-def _channel_set(value: Iterable[str] | str) -> frozenset[str]:
-    # A bare string would become a set of its letters; treat it as one channel.
-    return frozenset([value]) if isinstance(value, str) else frozenset(value)
-
-
 def _check_channel_counts(name: str, counts: Mapping[str, int], minimum: int) -> None:
+    if not isinstance(counts, Mapping):
+        raise WrongType(f"Capacity {name} must be a mapping of channel to count, got {counts!r}")
     for channel, limit in counts.items():
         if not isinstance(channel, str) or not channel:
             raise CapacityError(f"Capacity {name} keys must be channel names, got {channel!r}")
@@ -62,7 +59,7 @@ class Capacity:
 
     total: int | None = None
     per_channel: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
-    exclusive: frozenset[str] = attrs.field(factory=frozenset, converter=_channel_set)
+    exclusive: frozenset[str] = attrs.field(factory=frozenset, converter=names)
     units: int | None = None
     cost: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_levels)
     _cheapest: int | None = attrs.field(init=False, default=None, repr=False, eq=False)
@@ -77,9 +74,7 @@ class Capacity:
             )
         _check_channel_counts("per_channel", self.per_channel, minimum=0)
         _check_channel_counts("cost", self.cost, minimum=1)
-        for channel in self.exclusive:
-            if not isinstance(channel, str) or not channel:
-                raise CapacityError(f"Capacity exclusive channels must be names, got {channel!r}")
+        check_names("Capacity", "exclusive", self.exclusive, "channel names", CapacityError)
         if self.cost and self.units is None:
             raise CapacityError("Capacity cost= only makes sense with units=")
         if self.units is not None:

@@ -15,11 +15,11 @@ from typing import Any
 import attrs
 
 from omniroute._frozen import frozen_levels, frozen_metadata
-from omniroute.errors import ValidationError
+from omniroute.errors import ValidationError, WrongType
 from omniroute.policy import Relaxation, relaxation_steps, relaxation_tuple
 from omniroute.skills import Requirement
 
-__all__ = ["Conversation", "check_id", "check_levels", "names"]
+__all__ = ["Conversation", "check_id", "check_levels"]
 
 
 def check_id(kind: str, value: object) -> None:
@@ -28,16 +28,13 @@ def check_id(kind: str, value: object) -> None:
 
 
 def check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
+    if not isinstance(levels, Mapping):
+        raise WrongType(f"{owner}: {field} must be a mapping of skill to level, got {levels!r}")
     for skill, level in levels.items():
         if not isinstance(skill, str) or not skill:
             raise ValidationError(f"{owner}: {field} keys must be skill names, got {skill!r}")
         if not isinstance(level, int) or isinstance(level, bool) or level < 0:
             raise ValidationError(f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}")
-
-
-def names(value: Any) -> frozenset[str]:
-    # A bare string would become a set of its letters; treat it as one name.
-    return frozenset([value]) if isinstance(value, str) else frozenset(value)
 
 
 @attrs.frozen
@@ -98,8 +95,15 @@ class Conversation:
             and wait >= 0
         ):
             raise ValidationError(f"{who}: prefer_wait must be seconds >= 0 or None, got {wait!r}")
-        if self.created_at is not None and not isinstance(self.created_at, (int, float)):
-            raise ValidationError(f"{who}: created_at must be a number of seconds or None")
+        created = self.created_at
+        if created is not None and not (
+            isinstance(created, (int, float))
+            and not isinstance(created, bool)
+            and math.isfinite(created)
+        ):
+            raise ValidationError(f"{who}: created_at must be a finite number of seconds or None")
+        if not isinstance(self.metadata, Mapping):
+            raise WrongType(f"{who}: metadata must be a mapping, got {self.metadata!r}")
         check_levels(who, "requires", self.requires)
         relaxation_steps(who, self.relax)
         # Frozen, so set the derived field the way attrs' own __init__ does.

@@ -37,6 +37,7 @@ from omniroute.errors import (
     UnknownGroup,
     UnknownOperator,
     ValidationError,
+    unhashable,
 )
 from omniroute.estimate import WaitEstimator
 from omniroute.events import (
@@ -282,19 +283,28 @@ class Core:
     # -- lookups -----------------------------------------------------------------
 
     def desk(self, group_id: str) -> Desk:
-        desk = self.desks.get(group_id)
+        try:
+            desk = self.desks.get(group_id)
+        except TypeError:
+            raise unhashable("group", group_id) from None
         if desk is None:
             raise UnknownGroup(f"unknown group {group_id!r}; known: {sorted(self.desks)}")
         return desk
 
     def operator(self, operator_id: str) -> OperatorState:
-        op = self.operators.get(operator_id)
+        try:
+            op = self.operators.get(operator_id)
+        except TypeError:
+            raise unhashable("operator", operator_id) from None
         if op is None:
             raise UnknownOperator(f"unknown operator {operator_id!r}")
         return op
 
     def ticket(self, conversation_id: str) -> Ticket:
-        ticket = self.tickets.get(conversation_id)
+        try:
+            ticket = self.tickets.get(conversation_id)
+        except TypeError:
+            raise unhashable("conversation", conversation_id) from None
         if ticket is None:
             raise UnknownConversation(
                 f"unknown conversation {conversation_id!r}: never submitted, or already "
@@ -633,9 +643,10 @@ class Core:
     def finish(self, conversation_id: str) -> list[Event]:
         """``Finished``; the freed slot takes waiting work. Cost ``O(g log n + l +
         log q)``: about 6 µs at 10 000 operators (``bench_calls.py``)."""
-        ticket = self.tickets.get(conversation_id)
-        if ticket is None:
-            ticket = self.ticket(conversation_id)
+        try:
+            ticket = self.tickets[conversation_id]
+        except (KeyError, TypeError):
+            ticket = self.ticket(conversation_id)  # raises the error that says why
         state = ticket.state
         op = ticket.operator
         now = self.now()
@@ -746,24 +757,6 @@ class Core:
         arrival = self.desks[ticket.group].arrival
         if arrival is not None:
             arrival(self, ticket, now, events, False)
-
-    def count_online(
-        self,
-        groups: Collection[str],
-        delta: int,
-        now: float = 0.0,
-        events: list[Event] | None = None,
-    ) -> None:
-        """Count operators coming ONLINE in (or leaving) ``groups``; when a group's
-        last one leaves, its policies act (``Desk.deserted``: overflow)."""
-        desks = self.desks
-        for group_id in sorted(groups):
-            desk = desks[group_id]
-            desk.online += delta
-            if desk.online or events is None:
-                continue
-            if desk.deserted is not None:
-                desk.deserted(self, desk, now, events)
 
     def route_waiting(self, ticket: Ticket, now: float, events: list[Event]) -> None:
         """Give a waiting ticket to free operators, if it heads its line."""

@@ -31,6 +31,7 @@ __all__ = [
     "UnknownId",
     "UnknownOperator",
     "ValidationError",
+    "WrongType",
 ]
 
 
@@ -40,6 +41,11 @@ class OmnirouteError(Exception):
 
 class ValidationError(OmnirouteError, ValueError):
     """A value given to omniroute is malformed: a negative limit, an empty id…"""
+
+
+class WrongType(ValidationError, TypeError):
+    """A value of the wrong type: a list where a mapping belongs, an id that is not
+    a string. The message names the owner, the field and the value as given."""
 
 
 class ClockError(ValidationError):
@@ -140,3 +146,8 @@ class StatisticsOff(OmnirouteError, LookupError):
 
 class NoRoute(OmnirouteError, LookupError):
     """No rule matches a conversation and no default group is configured."""
+
+
+def unhashable(kind: str, key: object) -> WrongType:
+    """The error for a lookup by a ``kind`` id that cannot be one (a list, a dict)."""
+    return WrongType(f"{kind} ids are strings, got {key!r} ({type(key).__name__})")

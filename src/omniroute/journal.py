@@ -126,6 +126,8 @@ CALLS: dict[type[Event], Call] = {
 def decode(events: Iterable[Event | Mapping[str, Any]]) -> list[Event]:
     """Events, decoding dicts; their ``seq`` must strictly increase."""
     decoded: list[Event] = []
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+        raise JournalError(f"a journal is a list of events, got {type(events).__name__}")
     for item in events:
         event = item if isinstance(item, Event) else Event.from_dict(item)
         if decoded and event.seq <= decoded[-1].seq:

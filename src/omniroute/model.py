@@ -14,9 +14,9 @@ from typing import Final
 
 import attrs
 
-from omniroute._frozen import frozen_levels, frozen_metadata
+from omniroute._frozen import check_names, frozen_levels, frozen_metadata, names
 from omniroute.capacity import Capacity
-from omniroute.conversation import Conversation, check_id, check_levels, names
+from omniroute.conversation import Conversation, check_id, check_levels
 from omniroute.errors import ConfigurationError, ValidationError
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, discipline
 from omniroute.strategies.base import Strategy
@@ -74,9 +74,7 @@ class Operator:
     def __attrs_post_init__(self) -> None:
         check_id("Operator", self.id)
         who = f"Operator {self.id!r}"
-        for group in self.groups:
-            if not isinstance(group, str) or not group:
-                raise ValidationError(f"{who}: group ids must be non-empty strings")
+        check_names(who, "groups", self.groups, "group ids")
         check_levels(who, "skills", self.skills)
         if not isinstance(self.capacity, Capacity):
             raise ValidationError(f"{who}: capacity must be a Capacity, got {self.capacity!r}")

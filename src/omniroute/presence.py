@@ -9,6 +9,7 @@ handle with its original waiting start — unless its group keeps it for them
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 from omniroute.continuity import unreserve
 from omniroute.core import Core
@@ -20,7 +21,7 @@ from omniroute.model import Status
 from omniroute.state import OperatorState, Ticket
 from omniroute.timers import LEAVE, Timer, TimerRow
 
-__all__ = ["KEPT", "change_status", "requeue", "set_status", "vacate"]
+__all__ = ["KEPT", "change_status", "count_online", "requeue", "set_status", "vacate"]
 
 OFFERED = ConversationState.OFFERED
 ASSIGNED = ConversationState.ASSIGNED
@@ -60,13 +61,13 @@ def change_status(
     back: list[Ticket] = []
     if status is ONLINE:
         op.came_online(now)
-        core.count_online(op.operator.groups, 1)
+        count_online(core, op.operator.groups, 1)
         core.fill(op, now, events)
     elif status is OFFLINE:
         back = vacate(core, op, now, events, removing=False)
     core.reindex(op)
     if previous is ONLINE:
-        core.count_online(op.operator.groups, -1, now, events)
+        count_online(core, op.operator.groups, -1, now, events)
     core.route_requeued(back, now, events)
 
 
@@ -163,3 +164,22 @@ KEPT: TimerRow[Core] = TimerRow(
     LEAVE, "kept for an operator who left", live=_live, fire=_fire, rearm=_rearm
 )
 """The end of ``Group.keep_on_leave`` for a conversation an OFFLINE operator holds."""
+
+
+def count_online(
+    core: Core,
+    groups: Collection[str],
+    delta: int,
+    now: float = 0.0,
+    events: list[Event] | None = None,
+) -> None:
+    """Count operators coming ONLINE in (or leaving) ``groups``; when a group's
+    last one leaves, its policies act (``Desk.deserted``: overflow)."""
+    desks = core.desks
+    for group_id in sorted(groups):
+        desk = desks[group_id]
+        desk.online += delta
+        if desk.online or events is None:
+            continue
+        if desk.deserted is not None:
+            desk.deserted(core, desk, now, events)

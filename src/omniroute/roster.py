@@ -26,7 +26,7 @@ from omniroute.events import (
 )
 from omniroute.model import Group, Operator, Status
 from omniroute.plan import desk_for
-from omniroute.presence import vacate
+from omniroute.presence import count_online, vacate
 from omniroute.rules import Rules
 from omniroute.state import OperatorState
 from omniroute.strategies.base import strategy_name
@@ -196,7 +196,7 @@ def update_operator(core: Core, operator: Operator) -> list[Event]:
         core.desks[group_id].members.discard(op.id)
     online = op.status is ONLINE
     if online:
-        core.count_online(operator.groups - old_groups, 1)
+        count_online(core, operator.groups - old_groups, 1)
     op.replace(operator)
     _set_definition(core, op, operator)
     event = OperatorUpdated(seq=core.seq(), time=now, operator=operator)
@@ -213,7 +213,7 @@ def update_operator(core: Core, operator: Operator) -> list[Event]:
     core.refill(op, now, events)
     core.route_requeued(gone, now, events)
     if online:
-        core.count_online(old_groups - operator.groups, -1, now, events)
+        count_online(core, old_groups - operator.groups, -1, now, events)
     return core.emit(events)
 
 
@@ -233,7 +233,7 @@ def remove_operator(core: Core, operator_id: str) -> list[Event]:
     del core.operators[operator_id]
     core.room.forget_operator(operator_id)
     if online:
-        core.count_online(op.operator.groups, -1, now, events)
+        count_online(core, op.operator.groups, -1, now, events)
     core.route_requeued(back, now, events)
     if core.debug:
         core.log.debug("operator_removed", operator_id=operator_id)

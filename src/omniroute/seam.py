@@ -15,8 +15,9 @@ through the Router's private names:
   ``core.estimator``, ``core.books``; **counters**: ``core.last_time``,
   ``core.event_seq``, ``core.ticket_seq``, ``core.joined``;
 * **export**: :func:`counters`; **install**: :func:`install_group`,
-  :func:`install_operator`, :func:`install_ticket`, then :func:`settle` and
-  :func:`rearm` once everything is in place.
+  :func:`install_operator`, :func:`install_ticket` (and :func:`count_online` for
+  each ONLINE operator), then :func:`settle` and :func:`rearm` once everything is
+  in place.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Protocol
 from omniroute.core import Core, Desk
 from omniroute.lifecycle import ConversationState
 from omniroute.plan import TIMERS, rearm, settle, start_counting
+from omniroute.presence import count_online
 from omniroute.roster import install_group, install_operator
 from omniroute.state import Ticket
 
@@ -35,6 +37,7 @@ __all__ = [
     "Desk",
     "Hosting",
     "core_of",
+    "count_online",
     "counters",
     "install_group",
     "install_operator",

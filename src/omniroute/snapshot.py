@@ -589,7 +589,7 @@ def restore(
         op.status_since = record["status_since"]
         op.missed = record["missed"]
         if op.status is Status.ONLINE:
-            core.count_online(op.operator.groups, 1)
+            seam.count_online(core, op.operator.groups, 1)
         for cid in record["held"]:
             ticket = tickets[cid]
             if ticket.state is OFFERED:
