@@ -369,3 +369,24 @@ def test_a_channel_few_free_operators_fit_costs_no_walk_past_the_others(make: ty
     walked = list(strategy.candidates(Conversation("v", "voice", "g")))
     assert walked == [f"o{i}" for i in range(20, 40)]  # the call holders are not in it
     assert assigned_to(router.submit(Conversation("v", "voice", "g"))) == "o20"
+
+
+def test_channel_views_follow_a_load_change_at_once() -> None:
+    """A transfer releases the holder before it routes: the holder's channel views
+    must see the room at once, whether a view was built before (here by a call
+    that nobody could take) or is built by this decision (in a restored Router)."""
+    clock = FakeClock()
+    router = Router(clock=clock)
+    router.add_group(Group("a"))
+    router.add_group(Group("b"))
+    budget = Capacity(units=100, cost={"voice": 55, "email": 10})
+    router.add_operator(Operator("x", groups={"a", "b"}, capacity=budget))
+    router.set_status("x", Status.ONLINE)
+    router.submit(Conversation("v1", "voice", "a"))  # x takes it: 55 of 100 units
+    router.submit(Conversation("v2", "voice", "b"))  # does not fit beside v1: waits
+    router.abandon("v2")
+    restored = Router.restore(router.snapshot(), clock=clock)
+    events = [each.transfer("v1", to_group="b") for each in (router, restored)]
+    assert events[0] == events[1]
+    assert [type(e).__name__ for e in events[0]] == ["Transferred", "Assigned"]
+    check_invariants(router)

@@ -29,6 +29,7 @@ from omniroute.plan import desk_for
 from omniroute.presence import count_online, vacate
 from omniroute.rules import Rules
 from omniroute.state import OperatorState
+from omniroute.strategies._ranked import RankedStrategy, channels_differ
 from omniroute.strategies.base import strategy_name
 
 __all__ = [
@@ -170,6 +171,8 @@ def _set_definition(core: Core, op: OperatorState, operator: Operator) -> None:
         desks[group_id].members.add(operator.id)
     # Sorted, so that the order strategies hear of changes is deterministic.
     op.strategies = [desks[g].strategy for g in sorted(operator.groups)]
+    by_channel = channels_differ(operator.capacity)
+    op.watchers = [s for s in op.strategies if by_channel and isinstance(s, RankedStrategy)]
 
 
 def update_operator(core: Core, operator: Operator) -> list[Event]:

@@ -11,7 +11,7 @@ the table of :mod:`omniroute.lifecycle`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from omniroute.capacity import Capacity
 from omniroute.conversation import Conversation
@@ -251,6 +251,7 @@ class OperatorState:
         "strategies",
         "units_used",
         "utilisation",
+        "watchers",
     )
 
     def __init__(self, operator: Operator, joined: int, now: float) -> None:
@@ -274,6 +275,9 @@ class OperatorState:
         # True while the operator sits in its groups' strategy indexes
         self.free = False
         self.strategies: list[Strategy] = []
+        # Built-in strategies that keep per-channel views of them, when channels
+        # differ for them: told of each load change at once, as what fits changes.
+        self.watchers: list[Any] = []
         # the waiting lines this operator's groups and skills make eligible, cached
         self.lines: list[Line[Ticket]] = []
         self.lines_version = -1
@@ -342,6 +346,8 @@ class OperatorState:
         if channel in capacity.exclusive:
             self.holds_exclusive += 1
         self._measure()
+        for strategy in self.watchers:
+            strategy.refit(self)
 
     def release(self, ticket: Ticket, now: float) -> None:
         channel = ticket.channel
@@ -360,6 +366,8 @@ class OperatorState:
         if channel in capacity.exclusive:
             self.holds_exclusive -= 1
         self._measure()
+        for strategy in self.watchers:
+            strategy.refit(self)
 
     def replace(self, operator: Operator) -> None:
         """Swap in a new definition; the caller checked the load fits its capacity."""

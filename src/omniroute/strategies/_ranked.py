@@ -262,6 +262,12 @@ class RankedStrategy:
             else:
                 view.discard(operator_id)
 
+    def refit(self, operator: OperatorView) -> None:
+        """An operator's load changed: their channel views follow at once, since what
+        fits decides who is in them (the other views wait for :meth:`update`)."""
+        if operator.id in self._by_channel:
+            self._place(operator)
+
     def update(self, operator: OperatorView) -> None:
         views = self._member_of.get(operator.id)
         if views is None:
