@@ -400,7 +400,11 @@ class _ScenarioReader(Reader):
         plans: list[GroupPlan] = []
         seen: set[str] = set()
         items = self.tables(value, "groups")
-        ids = {item.get("id") for item in items if isinstance(item, Mapping)}
+        ids = {
+            item["id"]
+            for item in items
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+        }
         for i, item in enumerate(items):
             path = f"groups[{i}]"
             data = self.table(
