@@ -654,6 +654,30 @@ class RouterStateMachine(RuleBasedStateMachine):
             failed = self.call("responded", data.draw(st.sampled_from(sorted(self.waiting))))
         assert failed is None, "an illegal call succeeded"
 
+    @rule(data=st.data(), reading=st.sampled_from([math.nan, math.inf, "12", None, True]))
+    def call_at_a_bad_clock(self, data: st.DataObject, reading: Any) -> None:
+        """The host's clock gives a reading that is not a finite number of seconds:
+        every call raises (``ClockError`` / ``ClockTypeError``) and changes nothing."""
+        calls: list[tuple[Any, ...]] = [
+            ("tick",),
+            ("submit", Conversation("at-a-bad-clock", channel="chat", group=self.group_ids[0])),
+            ("configure",),
+        ]
+        if self.holder:
+            calls.append(("finish", data.draw(st.sampled_from(sorted(self.holder)))))
+        if self.waiting:
+            calls.append(("abandon", data.draw(st.sampled_from(sorted(self.waiting)))))
+        if self.operator_ids:
+            calls.append(("set_status", self.operator_ids[0], Status.AWAY))
+        method, *args = data.draw(st.sampled_from(calls))
+        good = self.clock.now
+        self.clock.now = reading
+        try:
+            failed = self.call(method, *args)
+        finally:
+            self.clock.now = good
+        assert failed is None, f"{method} at a clock reading of {reading!r} succeeded"
+
     @rule(seconds=st.sampled_from([0.0, 0.5, 3.0, 6.0, 31.0, 60.0]))
     def advance_clock(self, seconds: float) -> None:
         self.clock.advance(seconds)
