@@ -11,6 +11,7 @@ import copy
 import json
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -580,3 +581,35 @@ class TestPolicySnapshots:
         del data["operators"][0]["operator"]["bot"]
         with pytest.raises(SnapshotError, match=r"missing field\(s\) \['bot'\]"):
             Router.restore(data)
+
+
+# -- the previous version's data -----------------------------------------------------
+
+PREVIOUS = Path(__file__).parent / "data" / "v4_from_568ec10.json"
+
+
+def same_but_newer(new: dict[str, Any], old: dict[str, Any]) -> None:
+    """``new`` is ``old`` in this version's format: the version, and statistics that
+    carried nothing in."""
+    assert new["version"] == VERSION
+    skip = {"version", "metrics"}
+    assert {k: v for k, v in new.items() if k not in skip} == {
+        k: v for k, v in old.items() if k not in skip
+    }
+    if old["metrics"] is not None:
+        assert new["metrics"] == {**old["metrics"], "carried": []}
+
+
+def test_the_previous_versions_snapshots_restore_and_its_journals_replay() -> None:
+    """Written by commit 568ec10 (snapshot version 4): busy_router, policy_router and
+    a journal from nothing."""
+    data = json.loads(PREVIOUS.read_text(encoding="utf-8"))
+    for name in ("busy", "policies"):
+        old = data[name]["snapshot"]
+        restored = Router.restore(old, clock=FakeClock(old["now"]))
+        check_invariants(restored)
+        same_but_newer(restored.snapshot(), old)
+    journal = data["journal"]
+    replayed = Router.replay(None, journal["events"], clock=FakeClock(journal["now"]))
+    check_invariants(replayed)
+    same_but_newer(replayed.snapshot(), journal["final"])

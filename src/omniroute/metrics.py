@@ -726,12 +726,14 @@ class Metrics:
         clock: Callable[[], float] | None = None,
         *,
         contacts: dict[str, Any] | None = None,
+        upgrade: bool = False,
     ) -> Metrics:
         """The Metrics :meth:`encode` described; raises what ``fail(path, reason)``
         returns, naming the first bad field. With ``contacts`` (a Router's tickets,
         as for the constructor), the live contacts' figures go onto them, and there
-        must be one for each."""
-        read = Reader(fail)
+        must be one for each. ``upgrade``: data of an older snapshot, whose newer
+        fields may be missing."""
+        read = Reader(fail, upgrade=upgrade)
         top = read.record(
             data,
             path,

@@ -10,8 +10,9 @@ customer history, the wait estimator's memory, the statistics, the clock's last
 reading and the counters. Strategy indexes, waiting lines and timers are rebuilt from those, so a
 restored Router makes exactly the decisions the original would have.
 
-Version 1 (before routing policies), version 2 (before continuity) and version 3
-(before statistics: counting starts afresh) snapshots still restore.
+Version 1 (before routing policies), version 2 (before continuity), version 3
+(before statistics: counting starts afresh) and version 4 (before the statistics
+carried what was live when they began) snapshots still restore.
 
 Restoring checks everything before it builds anything: a malformed or
 self-contradictory snapshot raises :class:`~omniroute.SnapshotError` naming the
@@ -52,7 +53,7 @@ from omniroute.strategies.base import strategy_name, unknown_strategy
 __all__ = ["SCHEMA", "VERSION", "factories", "restore", "take"]
 
 SCHEMA = "omniroute.snapshot"
-VERSION = 4
+VERSION = 5
 """The newest snapshot format this omniroute writes and reads."""
 
 
@@ -655,7 +656,13 @@ def _restore_books(core: Core, reader: _Reader) -> None:
         seam.start_counting(core, settings)
     else:
         core.books = Metrics.decode(
-            settings, reader.metrics, fail, "metrics", clock=core.reading, contacts=core.tickets
+            settings,
+            reader.metrics,
+            fail,
+            "metrics",
+            clock=core.reading,
+            contacts=core.tickets,
+            upgrade=reader.d.upgrade,
         )
     problems = metrics_problems(core)
     if problems:
