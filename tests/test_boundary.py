@@ -90,6 +90,43 @@ def test_a_value_of_the_wrong_shape_is_named(
     assert isinstance(caught.value, OmnirouteError)
 
 
+TYPE_OR_VALUE: list[tuple[Callable[[], object], bool]] = [
+    (lambda: Operator(5, groups={"g"}), True),
+    (lambda: Operator("", groups={"g"}), False),
+    (lambda: Operator("a", capacity={"total": 1}), True),
+    (lambda: Operator("a", bot="yes"), True),
+    (lambda: Operator("a", skills={"x": "1"}), True),
+    (lambda: Operator("a", skills={"x": -1}), False),
+    (lambda: Operator("a", skills={5: 1}), True),
+    (lambda: Conversation("c", 5, "g"), True),
+    (lambda: Conversation("c", "", "g"), False),
+    (lambda: Conversation("c", "chat", None), True),
+    (lambda: Conversation("c", "chat", "g", priority="1"), True),
+    (lambda: Conversation("c", "chat", "g", customer_id=5), True),
+    (lambda: Conversation("c", "chat", "g", prefer_operator=5), True),
+    (lambda: Conversation("c", "chat", "g", prefer_operator=""), False),
+    (lambda: Conversation("c", "chat", "g", prefer_wait="5"), True),
+    (lambda: Conversation("c", "chat", "g", prefer_wait=-5), False),
+    (lambda: Conversation("c", "chat", "g", created_at="now"), True),
+    (lambda: Group("g", strategy="least_loaded"), True),
+    (lambda: Router().submit("c1"), True),
+    (lambda: Router().add_group("g"), True),
+    (lambda: Router().add_operator("a"), True),
+    (lambda: Router().set_rules("rules"), True),
+    (lambda: Router().configure(history="x"), True),
+    (lambda: Router().history(5), True),
+]
+
+
+@pytest.mark.parametrize(("make", "wrong_type"), TYPE_OR_VALUE)
+def test_a_wrong_type_is_a_type_error_and_a_wrong_value_is_not(
+    make: Callable[[], object], wrong_type: bool
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make()
+    assert isinstance(caught.value, TypeError) == wrong_type, caught.value
+
+
 def test_wrong_type_is_both_kinds() -> None:
     assert issubclass(WrongType, ValidationError)
     assert issubclass(WrongType, TypeError)

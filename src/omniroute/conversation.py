@@ -22,8 +22,18 @@ from omniroute.skills import Requirement
 __all__ = ["Conversation", "check_id", "check_levels"]
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def check_id(kind: str, value: object) -> None:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        raise WrongType(f"{kind} id must be a non-empty string, got {value!r}")
+    if not value:
         raise ValidationError(f"{kind} id must be a non-empty string, got {value!r}")
 
 
@@ -32,9 +42,11 @@ def check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
         raise WrongType(f"{owner}: {field} must be a mapping of skill to level, got {levels!r}")
     for skill, level in levels.items():
         if not isinstance(skill, str) or not skill:
-            raise ValidationError(f"{owner}: {field} keys must be skill names, got {skill!r}")
+            error = ValidationError if isinstance(skill, str) else WrongType
+            raise error(f"{owner}: {field} keys must be skill names, got {skill!r}")
         if not isinstance(level, int) or isinstance(level, bool) or level < 0:
-            raise ValidationError(f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}")
+            error = ValidationError if _is_int(level) else WrongType
+            raise error(f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}")
 
 
 @attrs.frozen
@@ -76,32 +88,26 @@ class Conversation:
         check_id("Conversation", self.id)
         who = f"Conversation {self.id!r}"
         if not isinstance(self.channel, str) or not self.channel:
-            raise ValidationError(f"{who}: channel must be a non-empty string")
+            error = ValidationError if isinstance(self.channel, str) else WrongType
+            raise error(f"{who}: channel must be a non-empty string, got {self.channel!r}")
         if not isinstance(self.group, str):
-            raise ValidationError(f"{who}: group must be a string (empty: rules choose)")
+            raise WrongType(f"{who}: group must be a string (empty: rules choose)")
         if self.customer_id is not None and not isinstance(self.customer_id, str):
-            raise ValidationError(f"{who}: customer_id must be a string or None")
-        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
-            raise ValidationError(f"{who}: priority must be an int, got {self.priority!r}")
-        if self.prefer_operator is not None and not (
-            isinstance(self.prefer_operator, str) and self.prefer_operator
-        ):
-            raise ValidationError(f"{who}: prefer_operator must be an operator id or None")
+            raise WrongType(f"{who}: customer_id must be a string or None")
+        if not _is_int(self.priority):
+            raise WrongType(f"{who}: priority must be an int, got {self.priority!r}")
+        preferred = self.prefer_operator
+        if preferred is not None and not (isinstance(preferred, str) and preferred):
+            error = ValidationError if isinstance(preferred, str) else WrongType
+            raise error(f"{who}: prefer_operator must be an operator id or None")
         wait = self.prefer_wait
-        if wait is not None and not (
-            isinstance(wait, (int, float))
-            and not isinstance(wait, bool)
-            and math.isfinite(wait)
-            and wait >= 0
-        ):
-            raise ValidationError(f"{who}: prefer_wait must be seconds >= 0 or None, got {wait!r}")
+        if wait is not None and not (_is_number(wait) and math.isfinite(wait) and wait >= 0):
+            error = ValidationError if _is_number(wait) else WrongType
+            raise error(f"{who}: prefer_wait must be seconds >= 0 or None, got {wait!r}")
         created = self.created_at
-        if created is not None and not (
-            isinstance(created, (int, float))
-            and not isinstance(created, bool)
-            and math.isfinite(created)
-        ):
-            raise ValidationError(f"{who}: created_at must be a finite number of seconds or None")
+        if created is not None and not (_is_number(created) and math.isfinite(created)):
+            error = ValidationError if _is_number(created) else WrongType
+            raise error(f"{who}: created_at must be a finite number of seconds or None")
         if not isinstance(self.metadata, Mapping):
             raise WrongType(f"{who}: metadata must be a mapping, got {self.metadata!r}")
         check_levels(who, "requires", self.requires)

@@ -36,7 +36,7 @@ from omniroute.errors import (
     UnknownConversation,
     UnknownGroup,
     UnknownOperator,
-    ValidationError,
+    WrongType,
     unhashable,
 )
 from omniroute.estimate import WaitEstimator
@@ -319,7 +319,7 @@ class Core:
         log q)`` when the strategy's first candidate fits (``bench_calls.py``: about
         10 µs at 10 000 operators, 5.5 µs when it queues)."""
         if not isinstance(conversation, Conversation):
-            raise ValidationError(f"submit() takes a Conversation, got {conversation!r}")
+            raise WrongType(f"submit() takes a Conversation, got {conversation!r}")
         if conversation.id in self.tickets:
             raise DuplicateConversation(f"conversation {conversation.id!r} is already live")
         if prefer_operator is not None:

@@ -17,7 +17,7 @@ import attrs
 from omniroute._frozen import check_names, frozen_levels, frozen_metadata, names
 from omniroute.capacity import Capacity
 from omniroute.conversation import Conversation, check_id, check_levels
-from omniroute.errors import ConfigurationError, ValidationError
+from omniroute.errors import ConfigurationError, WrongType
 from omniroute.policy import Affinity, Discipline, Offers, Overflow, discipline
 from omniroute.strategies.base import Strategy
 from omniroute.strategies.least_loaded import LeastLoaded
@@ -77,9 +77,9 @@ class Operator:
         check_names(who, "groups", self.groups, "group ids")
         check_levels(who, "skills", self.skills)
         if not isinstance(self.capacity, Capacity):
-            raise ValidationError(f"{who}: capacity must be a Capacity, got {self.capacity!r}")
+            raise WrongType(f"{who}: capacity must be a Capacity, got {self.capacity!r}")
         if not isinstance(self.bot, bool):
-            raise ValidationError(f"{who}: bot must be True or False, got {self.bot!r}")
+            raise WrongType(f"{who}: bot must be True or False, got {self.bot!r}")
 
 
 @attrs.frozen
@@ -122,7 +122,7 @@ class Group:
         check_id("Group", self.id)
         who = f"Group {self.id!r}"
         if not isinstance(self.strategy, Strategy):
-            raise ValidationError(
+            raise WrongType(
                 f"{who}: strategy must implement omniroute.strategies.Strategy, "
                 f"got {self.strategy!r}"
             )

@@ -23,7 +23,7 @@ import attrs
 from omniroute import continuity, holding, offers, overflow, positions, presence, relaxation
 from omniroute.codec import RouterConfig, encode_config
 from omniroute.core import Core, Desk
-from omniroute.errors import ValidationError
+from omniroute.errors import WrongType
 from omniroute.estimate import WaitEstimates, WaitEstimator
 from omniroute.events import Configured, Event, Ticked
 from omniroute.history import History, HistoryLimits
@@ -123,7 +123,7 @@ def configure(
         optional = name != "wait_estimates"
         if not (isinstance(value, kind) or (value is None and optional)):
             allowed = f"{kind.__name__} or None" if optional else kind.__name__
-            raise ValidationError(f"configure(): {name} must be {allowed}, got {value!r}")
+            raise WrongType(f"configure(): {name} must be {allowed}, got {value!r}")
         changes[name] = value
     new = attrs.evolve(config, **changes)
     now = core.now()

@@ -14,6 +14,7 @@ from omniroute.errors import (
     GroupInUse,
     UnknownGroup,
     ValidationError,
+    WrongType,
 )
 from omniroute.events import (
     Event,
@@ -53,7 +54,7 @@ OFFLINE = Status.OFFLINE
 def add_group(core: Core, group: Group) -> list[Event]:
     """``GroupAdded``. Cost ``O(1)``."""
     if not isinstance(group, Group):
-        raise ValidationError(f"add_group() takes a Group, got {group!r}")
+        raise WrongType(f"add_group() takes a Group, got {group!r}")
     if group.id in core.desks:
         raise DuplicateGroup(f"group {group.id!r} already exists")
     other = core.strategy_owner.get(id(group.strategy))
@@ -122,7 +123,7 @@ def set_rules(core: Core, rules: Rules | None) -> list[Event]:
     """``RulesChanged``. Cost ``O(rules)``."""
     if rules is not None:
         if not isinstance(rules, Rules):
-            raise ValidationError(f"set_rules() takes Rules or None, got {rules!r}")
+            raise WrongType(f"set_rules() takes Rules or None, got {rules!r}")
         rules.check_groups(core.desks)
     now = core.now()
     core.rules = rules
@@ -144,7 +145,7 @@ def _check_groups_exist(core: Core, operator: Operator) -> None:
 def add_operator(core: Core, operator: Operator) -> list[Event]:
     """``OperatorAdded``; OFFLINE until a status change. Cost ``O(g)``."""
     if not isinstance(operator, Operator):
-        raise ValidationError(f"add_operator() takes an Operator, got {operator!r}")
+        raise WrongType(f"add_operator() takes an Operator, got {operator!r}")
     if operator.id in core.operators:
         raise DuplicateOperator(f"operator {operator.id!r} already exists")
     _check_groups_exist(core, operator)
@@ -179,7 +180,7 @@ def update_operator(core: Core, operator: Operator) -> list[Event]:
     """``OperatorUpdated``; what they may no longer take goes to anyone, and room
     the change gives them is filled. Cost ``O(g log n + l)``."""
     if not isinstance(operator, Operator):
-        raise ValidationError(f"update_operator() takes an Operator, got {operator!r}")
+        raise WrongType(f"update_operator() takes an Operator, got {operator!r}")
     op = core.operator(operator.id)
     _check_groups_exist(core, operator)
     problems = operator.capacity.violations(op.active_by_channel)

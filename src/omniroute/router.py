@@ -27,7 +27,7 @@ from omniroute import snapshot as snapshots
 from omniroute.codec import RouterConfig
 from omniroute.conversation import Conversation
 from omniroute.core import Core
-from omniroute.errors import StatisticsOff, ValidationError
+from omniroute.errors import StatisticsOff, WrongType
 from omniroute.estimate import WaitEstimates
 from omniroute.events import Event
 from omniroute.history import HistoryLimits, Visit
@@ -403,7 +403,7 @@ class Router:
         included — as far as :class:`~omniroute.HistoryLimits` keep them.
         Cost ``O(k)`` for ``k`` kept."""
         if not isinstance(customer_id, str):
-            raise ValidationError(f"history() takes a customer id string, got {customer_id!r}")
+            raise WrongType(f"history() takes a customer id string, got {customer_id!r}")
         core = self._core
         if core.history is None:
             return []
