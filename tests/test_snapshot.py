@@ -464,7 +464,9 @@ def test_fuzz_any_edit_gives_an_error_or_a_sound_router(
 
 @given(
     st.one_of(
-        st.integers().filter(lambda v: v != VERSION),
+        # Not 1..VERSION: a current snapshot labelled older reads as that version,
+        # whose reader knows every later field, so it is (rightly) not refused.
+        st.integers().filter(lambda v: not 1 <= v <= VERSION),
         st.floats(allow_nan=False),
         st.booleans(),
         st.none(),
