@@ -227,6 +227,16 @@ BAD_SNAPSHOTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     ("now before what happened", setter("now", value=-100.0), "after the snapshot's now"),
     (
+        "a visit after now",
+        setter("history", "customers", 0, "visits", 0, "started_at", value=1e9),
+        r"\$\.history: a visit at 1000000000\.0, after the snapshot's now",
+    ),
+    (
+        "statistics after now",
+        setter("metrics", "last", value=1e9),
+        r"\$\.metrics\.last: 1000000000\.0 is after the snapshot's now",
+    ),
+    (
         "assigned before it waited",
         setter("conversations", 0, "assigned_at", value=-50.0),
         r"conversations\[0\]\.assigned_at: -50\.0 is before enqueued_at",

@@ -398,6 +398,20 @@ class History:
         for record in visits or ():
             self._drop(record)
 
+    def latest(self) -> float | None:
+        """The latest moment a visit holds (a start, a service or an end), or None.
+        ``O(visits)``: for the checks of a restore."""
+        return max(
+            (
+                moment
+                for visits in self._customers.values()
+                for visit in visits
+                for moment in (visit.started_at, visit.served_at, visit.ended_at)
+                if moment is not None
+            ),
+            default=None,
+        )
+
     def __len__(self) -> int:
         """How many entries it keeps, live ones included. Cost ``O(1)``."""
         return self._size

@@ -318,6 +318,9 @@ class _Reader:
             if top["history"] is None:
                 raise d.fail("$.history", "missing while the config keeps history")
             self.history = History.decode(self.config.history, top["history"], fail)
+            latest = self.history[0].latest()
+            if latest is not None and latest > self.now:
+                raise d.fail("$.history", f"a visit at {latest!r}, after the snapshot's now")
         elif top["history"] is not None:
             raise d.fail("$.history", "must be null while the config keeps no history")
         self.estimator = WaitEstimator.decode(
@@ -655,7 +658,7 @@ def _restore_books(core: Core, reader: _Reader) -> None:
     if reader.metrics is None:
         seam.start_counting(core, settings)
     else:
-        core.books = Metrics.decode(
+        books = core.books = Metrics.decode(
             settings,
             reader.metrics,
             fail,
@@ -664,6 +667,10 @@ def _restore_books(core: Core, reader: _Reader) -> None:
             contacts=core.tickets,
             upgrade=reader.d.upgrade,
         )
+        if books._last > core.last_time:
+            raise fail(
+                "metrics.last", f"{books._last!r} is after the snapshot's now ({core.last_time!r})"
+            )
     problems = metrics_problems(core)
     if problems:
         raise fail("metrics", problems[0])
