@@ -336,7 +336,8 @@ class Router:
         Relaxation steps also apply in every call that may route work (a submit, a
         freed slot, an operator coming ONLINE, work waiting again), so a freed
         operator sees them at once. Call it regularly — every second or so. Cost ``O(log t)`` per
-        timer, plus what the timers cause.
+        timer, plus what the timers cause (``bench_calls.py``: about 0.45 µs at 10 000
+        operators when nothing is due).
         """
         return plan.tick(self._core)
 
@@ -345,12 +346,13 @@ class Router:
         simulator, that calls :meth:`tick` then — and after any later call that may
         set an earlier timer — misses nothing. It may be early, never late: a
         timer made moot (an offer answered, a conversation gone) still counts until
-        it falls due. Cost ``O(1)``.
+        it falls due. Cost ``O(1)``: about 0.15 µs (``bench_calls.py``).
         """
         return plan.next_due(self._core)
 
     def conversation(self, conversation_id: str) -> ConversationInfo:
-        """A read-only copy of a live conversation's state. Cost ``O(log q)``."""
+        """A read-only copy of a live conversation's state. Cost ``O(log q)``: about
+        3 µs for one waiting behind 100 000 (``bench_calls.py``)."""
         return conversation_info(self._core.ticket(conversation_id))
 
     def conversations(self) -> Iterator[ConversationInfo]:
@@ -377,7 +379,7 @@ class Router:
         """1-based place of a waiting conversation in its line, or None if it is not
         waiting. A line holds the conversations of one group and channel with the same
         required skills: exactly those competing for the same operators.
-        Cost ``O(log q)``.
+        Cost ``O(log q)``: about 1 µs behind 100 000 (``bench_calls.py``).
         """
         ticket = self._core.ticket(conversation_id)
         return ticket.line.position(ticket.key) if ticket.state is QUEUED else None
