@@ -271,9 +271,7 @@ class RankedStrategy:
     def update(self, operator: OperatorView) -> None:
         views = self._member_of.get(operator.id)
         if views is None:
-            if operator.id in self._by_channel:
-                self._place(operator)
-            else:
+            if operator.id not in self._by_channel:  # (refit keeps theirs up to date)
                 self.add(operator)
             return
         if self.rank_uses_requirement:

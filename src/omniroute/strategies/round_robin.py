@@ -39,10 +39,8 @@ class RoundRobin(RankedStrategy):
         return (operator.joined, operator.id)
 
     def update(self, operator: OperatorView) -> None:
-        """Nothing to do, the ring order does not follow the load; except for an
-        operator whose channels differ, whose channel views do."""
-        if operator.id in self._by_channel:
-            self._place(operator)
+        """Nothing to do: the ring order does not follow the load (and the channel
+        views follow each load change through :meth:`refit`)."""
 
     def assigned(self, operator: OperatorView, conversation: Conversation) -> None:
         self._last = (operator.joined, operator.id)
