@@ -379,6 +379,27 @@ class TestNoOverflow:
                     assert result.average_speed_of_answer >= 0
                     assert math.isfinite(result.average_wait)
 
+    @pytest.mark.parametrize(
+        ("threshold", "patience"), [(1.0, 1e-300), (1e300, 1e-10), (20.0, 1e-3), (20.0, 2e-3)]
+    )
+    def test_patience_that_is_nothing_beside_the_threshold(
+        self, threshold: float, patience: float
+    ) -> None:
+        """threshold / patience past 1e4, even overflowing to inf: whoever waits that
+        long has abandoned, so all answered from the queue are answered in time (the
+        walk over NaN terms used to never end)."""
+        result = erlang_a(71, 500 / 3600, 1000.0, patience)
+        within = result.service_level(threshold)
+        assert math.isfinite(within)
+        assert math.isclose(within, 1 - result.probability_of_abandonment, rel_tol=1e-6)
+        assert required_agents(500 / 3600, 1000.0, 0.5, threshold, patience=patience) == 71
+
+    def test_a_subnormal_patience_is_refused(self) -> None:
+        with pytest.raises(StaffingError, match=r"patience must be at least 2\.22507e-308 s"):
+            erlang_a(71, 500 / 3600, 1000.0, 5e-324)
+        with pytest.raises(StaffingError, match="patience must be at least"):
+            required_agents(500 / 3600, 1000.0, 0.5, 1.0, patience=5e-324)
+
     def test_large_loads(self) -> None:
         assert 0 < erlang_c(100_000, 99_000.0) < 1
         assert 0 <= erlang_b(10**6, 5.0) < 1e-300

@@ -40,6 +40,7 @@ the cost of :func:`erlang_b` and :func:`erlang_c` is ``O(agents)``.
 from __future__ import annotations
 
 import math
+import sys
 from numbers import Real
 from typing import Any, NamedTuple
 
@@ -93,6 +94,15 @@ def _positive(name: str, value: object) -> float:
     number = _real(name, value)
     if number <= 0:
         raise StaffingError(f"{name} must be > 0, got {value!r}")
+    return number
+
+
+def _patience(value: object) -> float:
+    # 1 / patience must be a float: a subnormal patience makes the abandonment
+    # rate infinite, and the sums NaN.
+    number = _positive("patience", value)
+    if number < sys.float_info.min:
+        raise StaffingError(f"patience must be at least {sys.float_info.min:g} s, got {value!r}")
     return number
 
 
@@ -392,6 +402,10 @@ def _served(chain: _Chain) -> float:
     return min(1.0, math.exp(chain.log_r - chain.log_d) + math.exp(queued - chain.log_d))
 
 
+# Beyond this threshold / patience, e^(-theta t) is 0 in floats many times over.
+_ALL_GONE = 1e4
+
+
 def _answered_within(
     chain: _Chain | None, patience: float, threshold: float
 ) -> tuple[float, float]:
@@ -408,13 +422,20 @@ def _answered_within(
     if not threshold:
         return min(served, immediately), served
     theta_t = threshold / patience
-    # t_j(y) = t_j(x) e^(-j theta t): start from T(x)'s largest term, so that both
-    # walks share its rounding.
-    known = (sums.peak, sums.log_scale - sums.peak * theta_t)
-    late = _sums(chain.s, chain.log_x - theta_t, waited=False, known=known)
-    delta = -math.exp(chain.log_x) * math.expm1(-theta_t)
-    log_late = delta - chain.s * theta_t + late.log_scale - sums.log_scale + _log(late.tail)
-    queued = max(0.0, sums.tail - math.exp(min(log_late, _log(sums.tail))))
+    if theta_t > _ALL_GONE:
+        # Patience is nothing beside the threshold (threshold / patience may even
+        # overflow, and inf would turn the sums into NaN that never ends a walk):
+        # whoever is still waiting at t has long abandoned, so all answered from
+        # the queue are answered within t.
+        queued = sums.tail
+    else:
+        # t_j(y) = t_j(x) e^(-j theta t): start from T(x)'s largest term, so that
+        # both walks share its rounding.
+        known = (sums.peak, sums.log_scale - sums.peak * theta_t)
+        late = _sums(chain.s, chain.log_x - theta_t, waited=False, known=known)
+        delta = -math.exp(chain.log_x) * math.expm1(-theta_t)
+        log_late = delta - chain.s * theta_t + late.log_scale - sums.log_scale + _log(late.tail)
+        queued = max(0.0, sums.tail - math.exp(min(log_late, _log(sums.tail))))
     log_queued = chain.log_c_over_a + sums.log_scale - chain.log_d + _log(queued)
     return min(served, immediately + math.exp(log_queued)), served
 
@@ -465,7 +486,7 @@ class ErlangA:
         c = _count("agents", self.agents, 1)
         rate = _non_negative("arrival_rate", self.arrival_rate)
         handle = _positive("handle_time", self.handle_time)
-        patience = _positive("patience", self.patience)
+        patience = _patience(self.patience)
         chain = _chain(c, rate, handle, patience) if rate else None
         return _answered_within(chain, patience, t)
 
@@ -516,7 +537,7 @@ def erlang_a(agents: int, arrival_rate: float, handle_time: float, patience: flo
     c = _count("agents", agents, 1)
     rate = _non_negative("arrival_rate", arrival_rate)
     handle = _positive("handle_time", handle_time)
-    wait_limit = _positive("patience", patience)
+    wait_limit = _patience(patience)
     chain = _chain(c, rate, handle, wait_limit) if rate else None
     if chain is None:
         return ErlangA(
@@ -678,7 +699,7 @@ def required_agents(
             f"target_service_level must be > 0 and < 1, got {target_service_level!r}"
         )
     t = _non_negative("threshold", threshold)
-    wait_limit = None if patience is None else _positive("patience", patience)
+    wait_limit = None if patience is None else _patience(patience)
     per_agent = _count("concurrency", concurrency, 1)
     cap = None
     if max_occupancy is not None:
