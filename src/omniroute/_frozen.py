@@ -46,9 +46,7 @@ def frozen_map(value: Mapping[str, V] | None) -> FrozenDict[V]:
     is, for the owner's checks to refuse by name (a converter cannot name it)."""
     if isinstance(value, FrozenDict):
         return value
-    if value is None:
-        return FrozenDict()
-    if not isinstance(value, Mapping):
+    if value is not None and not isinstance(value, Mapping):
         return value  # not a mapping: the owner's check names it
     return FrozenDict(value) if value else FrozenDict()
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from omniroute.errors import ValidationError
 
-__all__ = ["Reader", "kind"]
+__all__ = ["Reader", "finite", "is_int", "is_number", "kind"]
 
 T = TypeVar("T")
 
@@ -72,12 +72,12 @@ class Reader:
         return value
 
     def integer(self, value: Any, path: str) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not is_int(value):
             raise self.fail(path, f"expected an integer, got {kind(value)}")
         return value
 
     def number(self, value: Any, path: str) -> float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if not is_number(value):
             raise self.fail(path, f"expected a number, got {kind(value)}")
         if not finite(value):
             raise self.fail(path, f"expected a finite number, got {repr(value)[:80]}")
@@ -93,6 +93,16 @@ class Reader:
 
     def texts(self, value: Any, path: str) -> list[str]:
         return [self.text(item, f"{path}[{i}]") for i, item in enumerate(self.items(value, path))]
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    """An int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """An int or a float that is not a bool (maybe not finite: see :func:`finite`)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def finite(value: float) -> bool:

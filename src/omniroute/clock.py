@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from omniroute._reading import is_number
 from omniroute.errors import ClockError, ClockTypeError
 
 __all__ = ["checked", "held"]
@@ -23,7 +24,7 @@ __all__ = ["checked", "held"]
 
 def checked(reading: object) -> float:
     """``reading`` as seconds, or the error that says why it is not."""
-    if isinstance(reading, bool) or not isinstance(reading, (int, float)):
+    if not is_number(reading):
         raise ClockTypeError(
             f"the clock returned {reading!r} ({type(reading).__name__}); "
             "it must return seconds as a float"

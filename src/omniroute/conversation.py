@@ -15,26 +15,19 @@ from typing import Any
 import attrs
 
 from omniroute._frozen import frozen_levels, frozen_metadata
-from omniroute.errors import ValidationError, WrongType
+from omniroute._reading import is_int, is_number
+from omniroute.errors import WrongType, refused
 from omniroute.policy import Relaxation, relaxation_steps, relaxation_tuple
 from omniroute.skills import Requirement
 
 __all__ = ["Conversation", "check_id", "check_levels"]
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def check_id(kind: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise WrongType(f"{kind} id must be a non-empty string, got {value!r}")
-    if not value:
-        raise ValidationError(f"{kind} id must be a non-empty string, got {value!r}")
+    if not isinstance(value, str) or not value:
+        raise refused(
+            isinstance(value, str), f"{kind} id must be a non-empty string, got {value!r}"
+        )
 
 
 def check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
@@ -42,11 +35,13 @@ def check_levels(owner: str, field: str, levels: Mapping[str, int]) -> None:
         raise WrongType(f"{owner}: {field} must be a mapping of skill to level, got {levels!r}")
     for skill, level in levels.items():
         if not isinstance(skill, str) or not skill:
-            error = ValidationError if isinstance(skill, str) else WrongType
-            raise error(f"{owner}: {field} keys must be skill names, got {skill!r}")
-        if not isinstance(level, int) or isinstance(level, bool) or level < 0:
-            error = ValidationError if _is_int(level) else WrongType
-            raise error(f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}")
+            raise refused(
+                isinstance(skill, str), f"{owner}: {field} keys must be skill names, got {skill!r}"
+            )
+        if not is_int(level) or level < 0:
+            raise refused(
+                is_int(level), f"{owner}: {field}[{skill!r}] must be an int >= 0, got {level!r}"
+            )
 
 
 @attrs.frozen
@@ -88,26 +83,31 @@ class Conversation:
         check_id("Conversation", self.id)
         who = f"Conversation {self.id!r}"
         if not isinstance(self.channel, str) or not self.channel:
-            error = ValidationError if isinstance(self.channel, str) else WrongType
-            raise error(f"{who}: channel must be a non-empty string, got {self.channel!r}")
+            raise refused(
+                isinstance(self.channel, str),
+                f"{who}: channel must be a non-empty string, got {self.channel!r}",
+            )
         if not isinstance(self.group, str):
             raise WrongType(f"{who}: group must be a string (empty: rules choose)")
         if self.customer_id is not None and not isinstance(self.customer_id, str):
             raise WrongType(f"{who}: customer_id must be a string or None")
-        if not _is_int(self.priority):
+        if not is_int(self.priority):
             raise WrongType(f"{who}: priority must be an int, got {self.priority!r}")
         preferred = self.prefer_operator
         if preferred is not None and not (isinstance(preferred, str) and preferred):
-            error = ValidationError if isinstance(preferred, str) else WrongType
-            raise error(f"{who}: prefer_operator must be an operator id or None")
+            raise refused(
+                isinstance(preferred, str), f"{who}: prefer_operator must be an operator id or None"
+            )
         wait = self.prefer_wait
-        if wait is not None and not (_is_number(wait) and math.isfinite(wait) and wait >= 0):
-            error = ValidationError if _is_number(wait) else WrongType
-            raise error(f"{who}: prefer_wait must be seconds >= 0 or None, got {wait!r}")
+        if wait is not None and not (is_number(wait) and math.isfinite(wait) and wait >= 0):
+            raise refused(
+                is_number(wait), f"{who}: prefer_wait must be seconds >= 0 or None, got {wait!r}"
+            )
         created = self.created_at
-        if created is not None and not (_is_number(created) and math.isfinite(created)):
-            error = ValidationError if _is_number(created) else WrongType
-            raise error(f"{who}: created_at must be a finite number of seconds or None")
+        if created is not None and not (is_number(created) and math.isfinite(created)):
+            raise refused(
+                is_number(created), f"{who}: created_at must be a finite number of seconds or None"
+            )
         if not isinstance(self.metadata, Mapping):
             raise WrongType(f"{who}: metadata must be a mapping, got {self.metadata!r}")
         check_levels(who, "requires", self.requires)

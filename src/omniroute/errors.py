@@ -151,3 +151,9 @@ class NoRoute(OmnirouteError, LookupError):
 def unhashable(kind: str, key: object) -> WrongType:
     """The error for a lookup by a ``kind`` id that cannot be one (a list, a dict)."""
     return WrongType(f"{kind} ids are strings, got {key!r} ({type(key).__name__})")
+
+
+def refused(right_type: bool, message: str) -> ValidationError:
+    """The error for a value that is refused: :class:`WrongType` unless at least
+    its type was right (then out of range: :class:`ValidationError`)."""
+    return (ValidationError if right_type else WrongType)(message)

@@ -75,18 +75,14 @@ from typing import Any
 
 import attrs
 
-from omniroute._reading import Reader, finite, kind
+from omniroute._reading import Reader, finite, is_int, is_number, kind
 from omniroute.errors import ConfigurationError, ValidationError
 
 __all__ = ["WaitEstimates", "WaitEstimator"]
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and finite(value)
+    return is_number(value) and finite(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -113,13 +109,13 @@ class WaitEstimates:
 
     def __attrs_post_init__(self) -> None:
         who = "WaitEstimates"
-        if not _is_int(self.window) or self.window < 2:
+        if not is_int(self.window) or self.window < 2:
             raise ConfigurationError(f"{who}: window must be an int >= 2, got {self.window!r}")
         if not _is_number(self.horizon) or self.horizon <= 0:
             raise ConfigurationError(
                 f"{who}: horizon must be a finite number of seconds > 0, got {self.horizon!r}"
             )
-        if not _is_int(self.min_samples) or not 2 <= self.min_samples <= self.window:
+        if not is_int(self.min_samples) or not 2 <= self.min_samples <= self.window:
             raise ConfigurationError(
                 f"{who}: min_samples must be an int from 2 to window ({self.window}), "
                 f"got {self.min_samples!r}"
@@ -338,7 +334,7 @@ _MAX_DEPTH = 32
 def _encode_key(key: Any) -> Any:
     if isinstance(key, tuple):
         return [_encode_key(part) for part in key]
-    if key is None or isinstance(key, str) or _is_int(key):
+    if key is None or isinstance(key, str) or is_int(key):
         return key
     raise TypeError(
         f"line keys must be str, int, None or tuples of them, got {type(key).__name__}: {key!r}"
@@ -352,6 +348,6 @@ def _decode_key(value: Any, path: str, fail: Callable[[str, str], Exception], de
         return tuple(
             _decode_key(part, f"{path}[{i}]", fail, depth + 1) for i, part in enumerate(value)
         )
-    if value is None or isinstance(value, str) or _is_int(value):
+    if value is None or isinstance(value, str) or is_int(value):
         return value
     raise fail(path, f"expected a string, an integer, null or a list, got {kind(value)}")

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from omniroute import seam
+from omniroute._reading import is_int
 from omniroute.codec import (
     DEFAULT_SETTINGS,
     Decoder,
@@ -637,11 +638,7 @@ def _line_problem(key: Any) -> str | None:
 
 def _is_skill_level(pair: Any) -> bool:
     return (
-        isinstance(pair, tuple)
-        and len(pair) == 2
-        and isinstance(pair[0], str)
-        and isinstance(pair[1], int)
-        and not isinstance(pair[1], bool)
+        isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) and is_int(pair[1])
     )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from omniroute._reading import is_number
 from omniroute.errors import ValidationError
 
 __all__ = ["Estimate", "estimate", "summarise", "t_quantile"]
@@ -307,10 +308,6 @@ def estimate(values: Sequence[float], confidence: float = 0.95) -> Estimate:
     return Estimate(mean, mean - half, mean + half, stdev, n)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 _DROP = object()
 """Marks a figure that cannot be summarised: left out of the result."""
 
@@ -329,7 +326,7 @@ def _merge(values: list[Any], confidence: float) -> Any:
         return merged
     if any(isinstance(v, Mapping | list | tuple) for v in values):
         return _DROP
-    numbers = [v for v in values if _is_number(v)]
+    numbers = [v for v in values if is_number(v)]
     if numbers:
         if len(numbers) + sum(v is None for v in values) < len(values):
             return _DROP  # numbers mixed with strings or flags
