@@ -23,7 +23,7 @@ import attrs
 from omniroute._frozen import check_names, frozen_levels, names
 from omniroute.errors import CapacityError, WrongType
 
-__all__ = ["Capacity"]
+__all__ = ["Capacity", "channels_differ"]
 
 
 def _check_channel_counts(name: str, counts: Mapping[str, int], minimum: int) -> None:
@@ -169,3 +169,10 @@ class Capacity:
     def cost_of(self, channel: str) -> int:
         """The units one conversation on ``channel`` uses (0 without a budget)."""
         return self.cost.get(channel, 0) if self.units is not None else 0
+
+
+def channels_differ(capacity: Capacity) -> bool:
+    """Whether which channels fit an operator with room depends on the channel:
+    per-channel limits, exclusive channels or a units budget. Else ``total`` is the
+    only limit, and any channel fits while they have room."""
+    return bool(capacity.per_channel or capacity.exclusive or capacity.units is not None)

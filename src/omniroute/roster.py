@@ -4,6 +4,7 @@ removed. Each group's policy hooks are chosen here, once, when it is added
 
 from __future__ import annotations
 
+from omniroute.capacity import channels_differ
 from omniroute.codec import encode_group_settings
 from omniroute.continuity import unreserve
 from omniroute.core import Core, Desk
@@ -30,7 +31,7 @@ from omniroute.plan import desk_for
 from omniroute.presence import count_online, vacate
 from omniroute.rules import Rules
 from omniroute.state import OperatorState
-from omniroute.strategies._ranked import RankedStrategy, channels_differ
+from omniroute.strategies._ranked import RankedStrategy
 from omniroute.strategies.base import strategy_name
 
 __all__ = [

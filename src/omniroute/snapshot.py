@@ -497,15 +497,15 @@ class _Reader:
             ("operators", self.operators, ("status_since", "idle_since")),
         ):
             for i, record in enumerate(records.values()):
-                path = f"$.{kind}[{i}]"
                 for field in fields:
                     at = record[field]
                     if at is not None and at > now:
                         raise self.d.fail(
-                            f"{path}.{field}", f"{at!r} is after the snapshot's now ({now!r})"
+                            f"$.{kind}[{i}].{field}",
+                            f"{at!r} is after the snapshot's now ({now!r})",
                         )
-                if kind == "conversations":
-                    self._check_order(record, path)
+        for i, record in enumerate(self.conversations.values()):
+            self._check_order(record, f"$.conversations[{i}]")
 
     def _check_order(self, record: dict[str, Any], path: str) -> None:
         earlier = None

@@ -11,9 +11,9 @@ the table of :mod:`omniroute.lifecycle`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
-from omniroute.capacity import Capacity
+from omniroute.capacity import Capacity, channels_differ
 from omniroute.conversation import Conversation
 from omniroute.lifecycle import AFTER, ConversationState, illegal
 from omniroute.model import Operator, Status
@@ -222,6 +222,12 @@ class Ticket:
         return step
 
 
+class LoadWatcher(Protocol):
+    """A built-in strategy with per-channel views: told of each load change."""
+
+    def refit(self, operator: OperatorState) -> None: ...
+
+
 class OperatorState:
     """A live operator; it is also the read-only ``OperatorView`` strategies get.
 
@@ -277,7 +283,7 @@ class OperatorState:
         self.strategies: list[Strategy] = []
         # Built-in strategies that keep per-channel views of them, when channels
         # differ for them: told of each load change at once, as what fits changes.
-        self.watchers: list[Any] = []
+        self.watchers: list[LoadWatcher] = []
         # the waiting lines this operator's groups and skills make eligible, cached
         self.lines: list[Line[Ticket]] = []
         self.lines_version = -1
@@ -412,9 +418,7 @@ class OperatorState:
 
 def _only_total(capacity: Capacity) -> int | None:
     """``capacity.total`` when it is the only limit, else None."""
-    if capacity.per_channel or capacity.exclusive or capacity.units is not None:
-        return None
-    return capacity.total
+    return None if channels_differ(capacity) else capacity.total
 
 
 def _joined(op: OperatorState) -> int:

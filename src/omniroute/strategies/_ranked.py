@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
 
+from omniroute.capacity import channels_differ
 from omniroute.skills import Requirement, meets
 
 if TYPE_CHECKING:
-    from omniroute.capacity import Capacity
     from omniroute.conversation import Conversation
     from omniroute.strategies.base import OperatorView
 
@@ -198,12 +198,6 @@ def _owner(kind: type, name: str) -> type:
     return next(base for base in kind.__mro__ if name in vars(base))
 
 
-def channels_differ(capacity: Capacity) -> bool:
-    """Whether which channels fit an operator with room depends on the channel:
-    per-channel limits, exclusive channels or a units budget (else any fits)."""
-    return bool(capacity.per_channel or capacity.exclusive or capacity.units is not None)
-
-
 class RankedStrategy:
     """A strategy whose order is a sort key of the operator (and the requirement).
 
@@ -211,7 +205,7 @@ class RankedStrategy:
     :meth:`_first` to read a view other than lowest rank first (then also
     :meth:`_order`, the order those give).
 
-    Operators whose capacity makes channels differ (:func:`channels_differ`) are
+    Operators whose capacity makes channels differ (:func:`omniroute.capacity.channels_differ`) are
     kept apart, in one view per (requirement, channel) of those it fits now, so
     that a channel most of them cannot take costs no walk past them. A decision
     merges that view with the requirement's; with no such operator free, it reads
