@@ -15,14 +15,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/omniroute simulate examples/scenarios/bank.toml
 
-# One pytest worker per core (pytest-xdist): the suite takes about 2 minutes on 2.
+# One pytest worker per core (pytest-xdist), idle ones taking tests from busy
+# ones (worksteal): the suite takes about 2 minutes on 2 cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # The same with hypothesis's thorough profile (2000 examples of up to 80 steps):
 # a nightly-style run, about 7 minutes on 2 cores.
 nightly: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -n auto
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
